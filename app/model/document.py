@@ -240,7 +240,7 @@ class SegmentationDocument:
         """
         seg = self.segmentation
         target = seg.label(target_value)
-        sources = [v for v in source_values if v != target_value]
+        sources = list(dict.fromkeys(v for v in source_values if v != target_value))
         for value in sources:
             seg.label(value)
         with self.step(f"Merge into '{target.name}'") as recorder:

@@ -1,0 +1,223 @@
+"""The ``demarcate`` command: the GUI, and headless subcommands for scripts and checks.
+
+Headless subcommands print a one-line message and exit non-zero on bad input, never a
+traceback: they are what batch jobs and other tools call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import SimpleITK as sitk
+
+from . import __version__, formats
+from .model import ReferenceImage, Segmentation
+
+SUBCOMMANDS = ("info", "convert")
+SEGMENTATION_HEADER_KEYS = {
+    "modality": "org.mitk.multilabel.segmentation",
+    "Segmentation_MasterRepresentation": None,
+}
+
+
+def is_segmentation_file(path: Path) -> bool:
+    """True for MITK multilabel and Slicer segmentation files (told apart by header keys)."""
+    if path.is_dir() or not path.name.endswith((".nrrd", ".nhdr")):
+        return False
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
+    try:
+        reader.ReadImageInformation()
+    except RuntimeError as error:
+        raise formats.FormatError(f"{path}: cannot read the header ({_first_line(error)})")
+    keys = set(reader.GetMetaDataKeys())
+    for key, value in SEGMENTATION_HEADER_KEYS.items():
+        if key in keys and (value is None or reader.GetMetaData(key) == value):
+            return True
+    return any(key.startswith("org.mitk.label_") for key in keys)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+def image_info(image: ReferenceImage) -> dict:
+    low, high = image.intensity_range()
+    return {
+        "kind": "image",
+        "path": image.source_path,
+        "shape": list(image.array.shape[1:][::-1]),
+        "time_steps": image.time_steps,
+        "spacing": list(image.geometry.spacing_xyz),
+        "origin": list(image.geometry.origin_xyz),
+        "direction": image.geometry.direction.ravel().tolist(),
+        "dtype": str(image.array.dtype),
+        "intensity_range": [low, high],
+    }
+
+
+def segmentation_info(seg: Segmentation) -> dict:
+    counts = seg.voxel_counts()
+    return {
+        "kind": "segmentation",
+        "format": seg.source_format,
+        "version": seg.source_version,
+        "shape": list(seg.shape_zyx[::-1]),
+        "time_steps": seg.time_steps,
+        "dynamic": seg.is_dynamic,
+        "spacing": list(seg.geometry.spacing_xyz),
+        "origin": list(seg.geometry.origin_xyz),
+        "groups": [
+            {
+                "name": group.name,
+                "labels": [
+                    {
+                        "value": label.value,
+                        "name": label.name,
+                        "color": list(label.color),
+                        "locked": label.locked,
+                        "visible": label.visible,
+                        "opacity": label.opacity,
+                        "voxels": counts.get(label.value, 0),
+                    }
+                    for label in group.labels
+                ],
+            }
+            for group in seg.groups
+        ],
+    }
+
+
+def _print_text(info: dict) -> None:
+    size = " x ".join(str(v) for v in info["shape"])
+    spacing = " x ".join(f"{v:g}" for v in info["spacing"])
+    print(f"{info['kind']}: {size} voxels, {info['time_steps']} time step(s), "
+          f"spacing {spacing} mm")
+    if info["kind"] == "image":
+        low, high = info["intensity_range"]
+        print(f"dtype {info['dtype']}, intensities {low:g} .. {high:g}")
+        return
+    version = f" version {info['version']}" if info["version"] is not None else ""
+    print(f"format {info['format']}{version}, {len(info['groups'])} group(s)")
+    for group in info["groups"]:
+        print(f"  {group['name']}")
+        for label in group["labels"]:
+            rgb = ",".join(f"{c:.3f}" for c in label["color"])
+            flags = ("locked" if label["locked"] else "unlocked") + (
+                "" if label["visible"] else ", hidden")
+            print(f"    [{label['value']}] {label['name']}  color {rgb}  opacity "
+                  f"{label['opacity']:g}  {flags}  {label['voxels']} voxels")
+
+
+def system_info() -> dict:
+    from .gpu.backend import describe_backend
+
+    return {"kind": "system", "version": __version__, "compute": describe_backend()}
+
+
+def run_info(args: argparse.Namespace) -> int:
+    if args.system:
+        info = system_info()
+        print(json.dumps(info, indent=None if args.json else 2))
+        return 0
+    if args.path is None:
+        raise formats.FormatError("info needs a PATH (or --system)")
+    path = Path(args.path)
+    if not path.exists():
+        raise formats.FormatError(f"{path}: no such file or folder")
+    if args.segmentation or is_segmentation_file(path):
+        info = segmentation_info(formats.read_segmentation(path))
+    else:
+        info = image_info(formats.read_image(path))
+    if args.json:
+        print(json.dumps(info))
+    else:
+        _print_text(info)
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    source, target = Path(args.input), Path(args.output)
+    if not source.exists():
+        raise formats.FormatError(f"{source}: no such file or folder")
+    reference = formats.read_image(args.reference) if args.reference else None
+    segmentation = formats.read_segmentation(source, reference=reference)
+    written = formats.write_segmentation(
+        segmentation, target, mitk_version=args.mitk_version, labelmap=args.labelmap
+    )
+    for path in written:
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="demarcate",
+        description="Interactive segmentation of medical images. Without a subcommand, "
+        "opens the window (optionally on IMAGE and its SEGMENTATIONs).",
+    )
+    parser.add_argument("--version", action="version", version=f"demarcate {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    info = sub.add_parser("info", help="describe an image or a segmentation file")
+    info.add_argument("path", nargs="?", help="image file, DICOM folder or segmentation")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.add_argument("--segmentation", action="store_true",
+                      help="read PATH as a label map even without segmentation header keys")
+    info.add_argument("--system", action="store_true", help="describe the compute backend")
+
+    convert = sub.add_parser(
+        "convert",
+        help="convert a segmentation between MITK .nrrd, Slicer .seg.nrrd and label maps",
+        description="The output format follows the suffix: .seg.nrrd is Slicer, other .nrrd "
+        "is MITK (unless --labelmap), .nii/.nii.gz/.mha are plain label maps (one file per "
+        "group).",
+    )
+    convert.add_argument("input")
+    convert.add_argument("output")
+    convert.add_argument("--reference", help="image whose grid the segmentation must match")
+    convert.add_argument("--mitk-version", type=int, choices=(1, 4), default=1,
+                         help="MITK format version: 1 opens in MITK 2023.04, 4 is current MITK")
+    convert.add_argument("--labelmap", action="store_true",
+                         help="write plain label maps even for a .nrrd output")
+    return parser
+
+
+def has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def run_gui(paths: list[str]) -> int:
+    if not has_display():
+        print(
+            "demarcate: no display found (DISPLAY/WAYLAND_DISPLAY unset). The window needs a "
+            "screen; on a headless machine use 'xvfb-run demarcate ...', or the headless "
+            f"subcommands: {', '.join(SUBCOMMANDS)} (see 'demarcate --help').",
+            file=sys.stderr,
+        )
+        return 2
+    from .ui.app import run_app
+
+    return run_app(paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        return run_gui(argv)
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return run_gui([])
+    handlers = {"info": run_info, "convert": run_convert}
+    try:
+        return handlers[args.command](args)
+    except (formats.FormatError, OSError, ValueError) as error:
+        print(f"demarcate {args.command}: {_first_line(error)}", file=sys.stderr)
+        return 1
