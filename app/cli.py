@@ -33,7 +33,9 @@ def is_segmentation_file(path: Path) -> bool:
     try:
         reader.ReadImageInformation()
     except RuntimeError as error:
-        raise formats.FormatError(f"{path}: cannot read the header ({_first_line(error)})")
+        raise formats.FormatError(
+            f"{path}: cannot read the header ({_first_line(error)})"
+        ) from error
     keys = set(reader.GetMetaDataKeys())
     for key, value in SEGMENTATION_HEADER_KEYS.items():
         if key in keys and (value is None or reader.GetMetaData(key) == value):
@@ -194,7 +196,19 @@ def has_display() -> bool:
     return True
 
 
-def run_gui(paths: list[str]) -> int:
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="demarcate",
+        description="Open the Demarcate window. Subcommands for scripts: "
+        + ", ".join(SUBCOMMANDS) + " (see 'demarcate info --help').",
+    )
+    parser.add_argument("paths", nargs="*", metavar="IMAGE [SEGMENTATION ...]",
+                        help="an image, then segmentations of it to open")
+    parser.add_argument("--sample", action="store_true", help="open the bundled sample CT")
+    return parser
+
+
+def run_gui(paths: list[str], sample: bool = False) -> int:
     if not has_display():
         print(
             "demarcate: no display found (DISPLAY/WAYLAND_DISPLAY unset). The window needs a "
@@ -205,13 +219,14 @@ def run_gui(paths: list[str]) -> int:
         return 2
     from .ui.app import run_app
 
-    return run_app(paths)
+    return run_app(paths, sample=sample)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
-        return run_gui(argv)
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        gui_args = build_gui_parser().parse_args(argv)
+        return run_gui(gui_args.paths, sample=gui_args.sample)
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_gui([])

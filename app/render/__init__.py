@@ -1,0 +1,1 @@
+"""Turning volumes into pictures: slice extraction, windowing, label overlays."""

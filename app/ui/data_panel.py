@@ -1,0 +1,46 @@
+"""The data manager: open images and the segmentations drawn on each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dearpygui.dearpygui as dpg
+
+from ..model.session import Session
+
+PANEL = "data_panel"
+
+
+def build_data_panel(parent: int | str, session: Session, act: Callable,
+                     commands: dict[str, Callable]) -> None:
+    if dpg.does_item_exist(PANEL):
+        dpg.delete_item(PANEL)
+    with dpg.group(parent=parent, tag=PANEL):
+        dpg.add_button(label="Open image...", width=-1, callback=commands["open_image"])
+        dpg.add_separator()
+        for image_index, entry in enumerate(session.images):
+            selected = image_index == session.image_index
+            dpg.add_selectable(label=entry.image.name, default_value=selected,
+                               tag=f"image_{image_index}",
+                               callback=lambda s, a, u: act(session.select, u),
+                               user_data=image_index)
+            for seg_index, document in enumerate(entry.segmentations):
+                mark = "*" if document.modified else ""
+                dpg.add_selectable(
+                    label=f"    {document.segmentation.name}{mark}",
+                    default_value=selected and seg_index == session.segmentation_index,
+                    tag=f"segmentation_{image_index}_{seg_index}",
+                    callback=lambda s, a, u: act(session.select, *u),
+                    user_data=(image_index, seg_index),
+                )
+        dpg.add_separator()
+        has_image = session.image_index is not None
+        has_seg = has_image and session.segmentation_index is not None
+        dpg.add_button(label="New segmentation", width=-1, tag="new_segmentation_button",
+                       enabled=has_image, callback=lambda: act(session.new_segmentation))
+        dpg.add_button(label="Open segmentation...", width=-1, enabled=has_image,
+                       callback=commands["open_segmentation"])
+        dpg.add_button(label="Save segmentation", width=-1, enabled=has_seg,
+                       callback=commands["save"])
+        dpg.add_button(label="Save segmentation as...", width=-1, enabled=has_seg,
+                       callback=commands["save_as"])
