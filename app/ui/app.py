@@ -6,6 +6,8 @@ frame loop redraws panels and the slice only when something changed.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -22,6 +24,9 @@ from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_e
 from .label_panel import build_label_panel
 from .slice_view import SliceView
 
+# Set by the real-window tests: after each panel rebuild the window writes the screen
+# rectangles of its tagged widgets there, so tests click on widgets, not on guesses.
+LAYOUT_FILE_ENV = "DEMARCATE_LAYOUT_FILE"
 SIDE_WIDTH = 270
 LABEL_WIDTH = 340
 
@@ -38,7 +43,8 @@ class MainWindow:
         self.view: SliceView | None = None
         self.panels_dirty = True
         self.view_dirty = True
-        self.frame_times: list[float] = []
+        self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
+        self.layout_pending = False
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable, *args) -> object:
@@ -171,6 +177,11 @@ class MainWindow:
                 self.view.on_image_changed()
                 self.fit_view()
             self.update_menu()
+            self.layout_pending = True
+        elif self.layout_pending and self.layout_file:
+            # Rectangles are known one frame after the widgets were created.
+            self.layout_pending = False
+            self.write_layout()
         if self.view_dirty and session.image_index is not None and self.view is not None:
             self.view_dirty = False
             self.view.render()
@@ -178,7 +189,26 @@ class MainWindow:
             left, right, top, bottom = self.view.layout.letters
             dpg.set_value("view_title", f"Axial  slice {self.view.slice_index + 1}/{count}    "
                           f"screen left {left}, right {right}, top {top}, bottom {bottom}")
+            self.layout_pending = True
         self.update_status()
+
+    def write_layout(self) -> None:
+        rectangles = {}
+        for item in dpg.get_all_items():
+            alias = dpg.get_item_alias(item)
+            if alias and dpg.is_item_shown(item) and dpg.get_item_info(item)["type"] != (
+                    "mvAppItemType::mvRawTexture"):
+                try:
+                    x, y = dpg.get_item_rect_min(item)
+                    w, h = dpg.get_item_rect_size(item)
+                except (SystemError, TypeError):
+                    continue
+                rectangles[alias] = [x, y, w, h]
+        rectangles["_title"] = dpg.get_value("view_title")
+        temp = f"{self.layout_file}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(rectangles, handle)
+        os.replace(temp, self.layout_file)
 
     def update_menu(self) -> None:
         has_doc = self.session.image_index is not None and (

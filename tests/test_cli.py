@@ -1,0 +1,141 @@
+"""The headless CLI contract: info, convert, and the no-display message."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "demarcate", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def info(path) -> dict:
+    done = run("info", path, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_gui_without_display_explains_what_to_do():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    done = run("--sample", env=env)
+    assert done.returncode == 2
+    assert "xvfb-run" in done.stderr and "info" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_info_on_an_image(shared_data):
+    result = info(shared_data / "ct/example_ct_sm.nii.gz")
+    assert result["kind"] == "image"
+    assert result["shape"] == [122, 101, 30]
+    assert result["spacing"] == pytest.approx([3.0, 3.0, 3.0])
+    assert result["dtype"] == "int16"
+    assert result["time_steps"] == 1
+
+
+def test_info_on_4d_image(shared_data):
+    result = info(shared_data / "4d/img4d_11f.nii.gz")
+    assert result["time_steps"] == 11 and result["shape"] == [38, 35, 38]
+
+
+def test_info_on_mitk_segmentation(shared_data):
+    result = info(shared_data / "seg/mitk/ct3slice_2groups.mitk.nrrd")
+    assert result["kind"] == "segmentation"
+    assert result["format"] == "mitk" and result["version"] == 4
+    assert [g["name"] for g in result["groups"]] == ["abdomen", "heart (overlaps liver)"]
+    labels = {lb["name"]: lb for g in result["groups"] for lb in g["labels"]}
+    assert set(labels) == {"Liver", "Spine", "Heart"}
+    heart = labels["Heart"]
+    assert heart["value"] == 3 and heart["voxels"] > 0
+    assert set(heart) == {"value", "name", "color", "locked", "visible", "opacity", "voxels"}
+    assert len(heart["color"]) == 3 and all(0 <= c <= 1 for c in heart["color"])
+
+
+def test_info_text_output(shared_data):
+    done = run("info", shared_data / "seg/slicer/Segmentation.seg.nrrd")
+    assert done.returncode == 0, done.stderr
+    assert "format slicer" in done.stdout and "right lung" in done.stdout
+
+
+@pytest.mark.parametrize("version", [1, 4])
+def test_convert_mitk_to_mitk_and_slicer_keeps_labels_and_voxels(shared_data, tmp_path,
+                                                                  version):
+    source = shared_data / "seg/mitk/ct3slice_2groups.mitk.nrrd"
+    mitk = tmp_path / "out.nrrd"
+    done = run("convert", source, mitk, "--mitk-version", version)
+    assert done.returncode == 0, done.stderr
+    slicer = tmp_path / "out.seg.nrrd"
+    assert run("convert", mitk, slicer).returncode == 0
+    original, converted, via_slicer = info(source), info(mitk), info(slicer)
+    assert converted["version"] == version
+    assert via_slicer["format"] == "slicer"
+
+    def labels(result):
+        return sorted((lb["value"], lb["name"], lb["voxels"], tuple(round(c, 5) for c in
+                       lb["color"])) for g in result["groups"] for lb in g["labels"])
+
+    assert labels(converted) == labels(original) == labels(via_slicer)
+
+
+def test_convert_to_label_maps_one_file_per_group(shared_data, tmp_path):
+    source = shared_data / "seg/mitk/ct3slice_2groups.mitk.nrrd"
+    done = run("convert", source, tmp_path / "labels.nii.gz")
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.split()]
+    assert len(written) == 2 and all(p.exists() for p in written)
+
+
+def test_convert_with_mismatched_reference_fails_in_one_line(shared_data, tmp_path):
+    done = run("convert", shared_data / "seg/mitk/ct3slice_2groups.mitk.nrrd",
+               tmp_path / "x.nrrd", "--reference", shared_data / "ct/example_ct_sm.nii.gz")
+    assert done.returncode != 0
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x.nrrd").exists()
+
+
+def test_convert_refuses_corrupted_gzip_payload(shared_data, tmp_path):
+    """A flipped byte in the compressed voxels must be an error, not other voxels."""
+    data = (shared_data / "seg/mitk/ct_sm_totalseg.mitk.nrrd").read_bytes()
+    header_end = data.index(b"\n\n") + 2
+    payload = bytearray(data[header_end:])
+    assert gzip.decompress(bytes(payload))  # the original is sound
+    payload[len(payload) // 2] ^= 0xFF
+    broken = tmp_path / "broken.nrrd"
+    broken.write_bytes(data[:header_end] + bytes(payload))
+    target = tmp_path / "out.nrrd"
+    target.write_bytes(b"keep me")
+    done = run("convert", broken, target)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert target.read_bytes() == b"keep me"
+
+
+def test_convert_truncated_file_and_missing_file(shared_data, tmp_path):
+    data = (shared_data / "seg/slicer/Segmentation.seg.nrrd").read_bytes()
+    truncated = tmp_path / "cut.seg.nrrd"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    for source in (truncated, tmp_path / "missing.nrrd"):
+        done = run("convert", source, tmp_path / "out.nrrd")
+        assert done.returncode == 1
+        assert done.stderr.startswith("demarcate convert:")
+
+
+def test_convert_to_unwritable_folder(shared_data, tmp_path):
+    done = run("convert", shared_data / "seg/slicer/Segmentation.seg.nrrd",
+               tmp_path / "no/such/folder/out.nrrd")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_info_system_reports_the_compute_backend():
+    done = run("info", "--system", "--json")
+    assert done.returncode == 0, done.stderr
+    compute = json.loads(done.stdout)["compute"]
+    assert compute["backend"] in ("numpy", "cupy")
