@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import formats
+from ..render.windowing import auto_window, preset_window
 from .document import SegmentationDocument
 from .image import ReferenceImage
 from .naming import LabelNaming, NamingMode
@@ -50,11 +51,16 @@ DOCUMENT_ACTIONS = (
 
 @dataclass
 class ImageEntry:
-    """An open image and the segmentations drawn on it (the data manager's tree)."""
+    """An open image, how it is windowed, and the segmentations drawn on it."""
 
     image: ReferenceImage
     segmentations: list[SegmentationDocument] = field(default_factory=list)
     visible: bool = True
+    level: float = 0.0
+    width: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.level, self.width = auto_window(self.image.array[0])
 
 
 class Session:
@@ -67,6 +73,7 @@ class Session:
         self.image_index: int | None = None
         self.segmentation_index: int | None = None
         self.time_step = 0
+        self.cursor_zyx = (0, 0, 0)  # the crosshair, shared by all slice views
 
     # --- selection ---------------------------------------------------------------------
     @property
@@ -94,9 +101,26 @@ class Session:
             raise IndexError(f"image {image_index} has no segmentation {segmentation_index}")
         if self.image_index is not None and self.segmentation_index is not None:
             self.document.end_stroke()
+        if image_index != self.image_index:
+            self.cursor_zyx = tuple(n // 2 for n in entry.image.shape_zyx)
         self.image_index = image_index
         self.segmentation_index = segmentation_index
         self.time_step = min(self.time_step, entry.image.time_steps - 1)
+
+    def set_cursor(self, zyx: tuple[int, int, int]) -> None:
+        """Move the crosshair (clamped into the image); every view follows it."""
+        shape = self.image_entry.image.shape_zyx
+        self.cursor_zyx = tuple(int(min(max(v, 0), n - 1)) for v, n in zip(zyx, shape,
+                                                                              strict=True))
+
+    def set_window(self, level: float, width: float) -> None:
+        entry = self.image_entry
+        entry.level, entry.width = float(level), max(float(width), 1e-3)
+
+    def apply_window_preset(self, name: str) -> None:
+        """A named window (CT soft tissue, lung, bone, brain) or "Auto" from percentiles."""
+        entry = self.image_entry
+        self.set_window(*preset_window(name, entry.image.array[self.time_step]))
 
     def set_time_step(self, time_step: int) -> None:
         steps = self.image_entry.image.time_steps
