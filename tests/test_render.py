@@ -46,6 +46,7 @@ def test_to_plane_inverts_to_screen():
             for row, col in [(0, 0), (shown.shape[0] - 1, 1), (2, shown.shape[1] - 1)]:
                 r, c = layout.to_plane(row, col, shown.shape)
                 assert plane[r, c] == shown[row, col]
+                assert layout.to_screen_point(r, c, shown.shape) == (row, col)
 
 
 def test_extract_slice_along_each_axis():

@@ -49,6 +49,14 @@ class PlaneLayout:
             col = cols - 1 - col
         return (col, row) if self.transpose else (row, col)
 
+    def to_screen_point(self, row: int, col: int,
+                        screen_shape: tuple[int, int]) -> tuple[int, int]:
+        """Screen (row, col) of plane pixel (row, col); inverse of ``to_plane``."""
+        row, col = (col, row) if self.transpose else (row, col)
+        rows, cols = screen_shape
+        return (rows - 1 - row if self.flip_rows else row,
+                cols - 1 - col if self.flip_cols else col)
+
 
 def _dominant(vector: np.ndarray) -> tuple[int, int]:
     axis = int(np.argmax(np.abs(vector)))

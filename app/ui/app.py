@@ -17,12 +17,12 @@ import dearpygui.dearpygui as dpg
 
 from .. import __version__
 from ..model.session import Session
-from ..render.slices import SliceAxis
+from ..render.windowing import AUTO, window_presets
 from . import keys
 from .data_panel import build_data_panel
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
 from .label_panel import build_label_panel
-from .slice_view import SliceView
+from .views import BIG, GRID, SINGLE, ViewArea
 
 # Set by the real-window tests: after each panel rebuild the window writes the screen
 # rectangles of its tagged widgets there, so tests click on widgets, not on guesses.
@@ -40,11 +40,13 @@ def sample_paths() -> list[str]:
 class MainWindow:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.view: SliceView | None = None
+        self.views: ViewArea | None = None
         self.panels_dirty = True
-        self.view_dirty = True
+        self.pixels_dirty = True  # slice pictures must be recomposited
+        self.overlays_dirty = False  # only camera/crosshair drawing changed
         self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
         self.layout_pending = False
+        self.frame_seconds: list[float] = []
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable, *args) -> object:
@@ -55,18 +57,25 @@ class MainWindow:
             traceback.print_exc()
             show_error(str(error) or type(error).__name__)
             result = None
-        self.panels_dirty = self.view_dirty = True
+        self.panels_dirty = self.pixels_dirty = True
         return result
 
+    def on_view_change(self, kind: str) -> None:
+        if kind == "camera":
+            self.overlays_dirty = True
+        else:
+            self.pixels_dirty = True
+        self.layout_pending = True
+
     def open_image(self, path: str) -> None:
-        if self.act(self.session.open_image, path) is not None and self.view is not None:
-            self.view.on_image_changed()
-            self.fit_view()
+        self.act(self.session.open_image, path)
 
     def open_segmentation(self, path: str) -> None:
         self.act(self.session.open_segmentation, path)
 
     def save(self) -> None:
+        if self.session.segmentation_index is None:
+            return
         if self.session.document.path is None:
             self.save_as()
         else:
@@ -76,9 +85,17 @@ class MainWindow:
         ask_path("Save segmentation as", SEGMENTATION_EXTENSIONS,
                  lambda path: self.act(self.session.save_segmentation, path))
 
+    def step_time(self, delta: int) -> None:
+        if self.session.image_index is None:
+            return
+        steps = self.session.image_entry.image.time_steps
+        self.act(self.session.set_time_step, min(max(self.session.time_step + delta, 0),
+                                                 steps - 1))
+
     def commands(self) -> dict[str, Callable]:
+        views = self.views
         return {
-            "open_image": lambda: ask_path("Open image", IMAGE_EXTENSIONS, self.open_image),
+            "open": lambda: ask_path("Open image", IMAGE_EXTENSIONS, self.open_image),
             "open_segmentation": lambda: ask_path("Open segmentation", SEGMENTATION_EXTENSIONS,
                                                   self.open_segmentation),
             "save": self.save,
@@ -87,17 +104,26 @@ class MainWindow:
             "redo": lambda: self.act(self.session.redo),
             "new_segmentation": lambda: self.act(self.session.new_segmentation),
             "add_label": lambda: self.act(self.session.add_label),
-            "open": lambda: ask_path("Open image", IMAGE_EXTENSIONS, self.open_image),
-            "next_slice": lambda: self.step_slice(1),
-            "previous_slice": lambda: self.step_slice(-1),
-            "next_slice_fast": lambda: self.step_slice(10),
-            "previous_slice_fast": lambda: self.step_slice(-10),
+            "next_slice": lambda: views.step_slice(None, 1),
+            "previous_slice": lambda: views.step_slice(None, -1),
+            "next_slice_fast": lambda: views.step_slice(None, 10),
+            "previous_slice_fast": lambda: views.step_slice(None, -10),
+            "next_time_step": lambda: self.step_time(1),
+            "previous_time_step": lambda: self.step_time(-1),
+            "reset_view": self.reset_view,
+            "layout_grid": lambda: views.set_mode(GRID),
+            "layout_big": lambda: views.set_mode(BIG, self._view_name_under_mouse()),
+            "layout_single": lambda: views.set_mode(SINGLE, self._view_name_under_mouse()),
         }
 
-    def step_slice(self, delta: int) -> None:
-        if self.view is not None and self.session.image_index is not None:
-            self.view.step(delta)
-            self.view_dirty = True
+    def _view_name_under_mouse(self) -> str | None:
+        view = self.views.view_under_mouse()
+        return view.name if view else None
+
+    def reset_view(self) -> None:
+        if self.session.image_index is not None:
+            self.act(self.session.apply_window_preset, AUTO)
+            self.views.reset()
 
     # --- input -------------------------------------------------------------------------
     def on_key(self, _sender, key_code) -> None:
@@ -112,99 +138,131 @@ class MainWindow:
             if handler is not None:
                 handler()
 
-    def on_wheel(self, _sender, delta) -> None:
-        if self.view is not None and self.view.voxel_under_mouse() is not None:
-            self.step_slice(1 if delta > 0 else -1)
-
     # --- layout ------------------------------------------------------------------------
     def build(self) -> None:
-        commands = self.commands()
         with dpg.window(tag="main", no_scrollbar=True):
-            with dpg.menu_bar():
-                with dpg.menu(label="File"):
-                    dpg.add_menu_item(label="Open image...", shortcut="Ctrl+O",
-                                      callback=commands["open_image"])
-                    dpg.add_menu_item(label="Open segmentation...",
-                                      callback=commands["open_segmentation"])
-                    dpg.add_menu_item(label="Save segmentation", shortcut="Ctrl+S",
-                                      callback=commands["save"])
-                    dpg.add_menu_item(label="Save segmentation as...", callback=self.save_as)
-                    dpg.add_menu_item(label="Quit", callback=dpg.stop_dearpygui)
-                with dpg.menu(label="Edit"):
-                    dpg.add_menu_item(label="Undo", shortcut="Ctrl+Z", tag="menu_undo",
-                                      callback=commands["undo"])
-                    dpg.add_menu_item(label="Redo", shortcut="Ctrl+Y", tag="menu_redo",
-                                      callback=commands["redo"])
-                with dpg.menu(label="Help"):
-                    dpg.add_menu_item(label="Shortcuts", callback=self.show_shortcuts)
+            self._build_menu()
             with dpg.group(horizontal=True):
                 with dpg.child_window(width=SIDE_WIDTH, height=-28, tag="data_column"):
                     dpg.add_text("Data")
-                with dpg.child_window(width=-LABEL_WIDTH, height=-28, tag="view_column",
-                                      no_scrollbar=True):
-                    dpg.add_text("Axial", tag="view_title")
+                with dpg.group():
+                    self._build_toolbar()
+                    dpg.add_child_window(width=-LABEL_WIDTH, height=-28, tag="view_area",
+                                         no_scrollbar=True, border=False)
                 with dpg.child_window(width=-1, height=-28, tag="label_column"):
                     dpg.add_text("Labels")
             dpg.add_text("", tag="status_bar")
+        self.views = ViewArea(self.session, "view_area", self.on_view_change)
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
-            dpg.add_mouse_wheel_handler(callback=self.on_wheel)
+            dpg.add_mouse_wheel_handler(
+                callback=lambda s, delta: self.views.on_wheel(delta))
+            dpg.add_mouse_down_handler(callback=lambda s, a: self.views.on_mouse_down(a[0]))
+            dpg.add_mouse_move_handler(callback=lambda s, a: self.views.on_mouse_move())
+            dpg.add_mouse_release_handler(callback=lambda s, a: self.views.on_mouse_up())
+            dpg.add_mouse_double_click_handler(button=dpg.mvMouseButton_Left,
+                                               callback=lambda: self.views.on_double_click())
         dpg.set_primary_window("main", True)
-        self.view = SliceView(self.session, "view_column", SliceAxis.AXIAL)
-        if self.session.image_index is not None:
-            self.view.on_image_changed()
+
+    def _build_menu(self) -> None:
+        with dpg.menu_bar():
+            with dpg.menu(label="File"):
+                dpg.add_menu_item(label="Open image...", shortcut="Ctrl+O",
+                                  callback=lambda: self.commands()["open"]())
+                dpg.add_menu_item(label="Open segmentation...",
+                                  callback=lambda: self.commands()["open_segmentation"]())
+                dpg.add_menu_item(label="Save segmentation", shortcut="Ctrl+S",
+                                  callback=self.save)
+                dpg.add_menu_item(label="Save segmentation as...", callback=self.save_as)
+                dpg.add_menu_item(label="Quit", callback=dpg.stop_dearpygui)
+            with dpg.menu(label="Edit"):
+                dpg.add_menu_item(label="Undo", shortcut="Ctrl+Z", tag="menu_undo",
+                                  callback=lambda: self.act(self.session.undo))
+                dpg.add_menu_item(label="Redo", shortcut="Ctrl+Y", tag="menu_redo",
+                                  callback=lambda: self.act(self.session.redo))
+            with dpg.menu(label="View"):
+                for label, mode in (("2 x 2", GRID), ("One big, three small", BIG),
+                                    ("Single view", SINGLE)):
+                    dpg.add_menu_item(label=label, callback=lambda s, a, u: self.views.set_mode(u),
+                                      user_data=mode)
+                dpg.add_menu_item(label="Reset view", shortcut="Home", callback=self.reset_view)
+            with dpg.menu(label="Help"):
+                dpg.add_menu_item(label="Shortcuts", callback=self.show_shortcuts)
+
+    def _build_toolbar(self) -> None:
+        with dpg.group(horizontal=True, tag="toolbar"):
+            dpg.add_text("Window")
+            dpg.add_combo(window_presets(), default_value=AUTO, width=150, tag="window_preset",
+                          callback=lambda s, a: self.act(self.session.apply_window_preset, a))
+            dpg.add_text("", tag="window_values")
+            dpg.add_slider_int(label="time", tag="time_slider", width=160, min_value=0,
+                               max_value=1, show=False,
+                               callback=lambda s, a: self.act(self.session.set_time_step, a))
 
     def show_shortcuts(self) -> None:
-        with dpg.window(label="Shortcuts", width=380, autosize=True):
-            for binding in keys.BINDINGS:
-                dpg.add_text(f"{binding.label():<16} {binding.description}")
-
-    def fit_view(self) -> None:
-        if self.view is None or self.session.image_index is None:
-            return
-        width = dpg.get_viewport_client_width() - SIDE_WIDTH - LABEL_WIDTH - 40
-        height = dpg.get_viewport_client_height() - 110
-        self.view.fit(max(width, 64), max(height, 64))
+        with dpg.window(label="Shortcuts", width=460, autosize=True, tag="shortcuts_window",
+                        on_close=lambda: dpg.delete_item("shortcuts_window")):
+            with dpg.table(header_row=True):
+                dpg.add_table_column(label="Keys / mouse")
+                dpg.add_table_column(label="Action")
+                for binding in keys.BINDINGS:
+                    with dpg.table_row():
+                        dpg.add_text(binding.label())
+                        dpg.add_text(binding.description)
+                for gesture, description in keys.MOUSE_GESTURES:
+                    with dpg.table_row():
+                        dpg.add_text(gesture)
+                        dpg.add_text(description)
 
     # --- frame loop ----------------------------------------------------------------------
     def update(self) -> None:
         session = self.session
+        has_image = session.image_index is not None
         if self.panels_dirty:
             self.panels_dirty = False
             build_data_panel("data_column", session, self.act, self.commands())
             build_label_panel("label_column", session, self.act)
-            if session.image_index is not None and self.view is not None:
-                self.view.on_image_changed()
-                self.fit_view()
+            if has_image:
+                for view in self.views.views.values():
+                    view.on_image_changed()
+                steps = session.image_entry.image.time_steps
+                dpg.configure_item("time_slider", show=steps > 1, max_value=max(steps - 1, 1))
+                dpg.set_value("time_slider", session.time_step)
+            self.views.arrange()
             self.update_menu()
-            self.layout_pending = True
+            self.layout_pending = self.pixels_dirty = True
         elif self.layout_pending and self.layout_file:
             # Rectangles are known one frame after the widgets were created.
             self.layout_pending = False
             self.write_layout()
-        if self.view_dirty and session.image_index is not None and self.view is not None:
-            self.view_dirty = False
-            self.view.render()
-            count = self.view.slice_count()
-            left, right, top, bottom = self.view.layout.letters
-            dpg.set_value("view_title", f"Axial  slice {self.view.slice_index + 1}/{count}    "
-                          f"screen left {left}, right {right}, top {top}, bottom {bottom}")
-            self.layout_pending = True
+        if self.views.arrange_if_resized():
+            self.overlays_dirty = self.layout_pending = True
+        if has_image and (self.pixels_dirty or self.overlays_dirty):
+            outline = session.preferences.overlay_style == "outline"
+            for view in self.views.views.values():
+                if self.pixels_dirty:
+                    view.render(outline)
+                else:
+                    view.draw_overlays()
+            entry = session.image_entry
+            dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
+            self.pixels_dirty = self.overlays_dirty = False
         self.update_status()
 
     def write_layout(self) -> None:
-        rectangles = {}
+        rectangles: dict[str, object] = {}
         for item in dpg.get_all_items():
             alias = dpg.get_item_alias(item)
-            if alias and dpg.is_item_shown(item) and dpg.get_item_info(item)["type"] != (
-                    "mvAppItemType::mvRawTexture"):
-                try:
-                    x, y = dpg.get_item_rect_min(item)
-                    w, h = dpg.get_item_rect_size(item)
-                except (SystemError, TypeError):
-                    continue
-                rectangles[alias] = [x, y, w, h]
-        rectangles["_title"] = dpg.get_value("view_title")
+            if not alias or not dpg.get_item_info(item)["type"].startswith(
+                    ("mvAppItemType::mvButton", "mvAppItemType::mvSelectable",
+                     "mvAppItemType::mvCheckbox", "mvAppItemType::mvDrawlist",
+                     "mvAppItemType::mvInputText", "mvAppItemType::mvMenuItem")):
+                continue
+            if dpg.is_item_shown(item):
+                rectangles[alias] = [*dpg.get_item_rect_min(item), *dpg.get_item_rect_size(item)]
+        for name in self.views.views:
+            rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
+        rectangles["_cursor"] = list(self.session.cursor_zyx)
         temp = f"{self.layout_file}.tmp"
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump(rectangles, handle)
@@ -224,8 +282,9 @@ class MainWindow:
     def update_status(self) -> None:
         session = self.session
         parts = []
-        if session.image_index is not None and self.view is not None:
-            voxel = self.view.voxel_under_mouse()
+        if session.image_index is not None:
+            view = self.views.view_under_mouse()
+            voxel = view.voxel_under_mouse() if view is not None else None
             if voxel is not None:
                 image = session.image_entry.image
                 value = image.array[(session.time_step, *voxel)]
@@ -235,6 +294,9 @@ class MainWindow:
                              f"{world[2]:.1f}) mm  value {value:g}")
                 if session.segmentation_index is not None:
                     parts.append(self._label_names_at(voxel))
+            if session.image_entry.image.time_steps > 1:
+                parts.append(f"time step {session.time_step + 1}/"
+                             f"{session.image_entry.image.time_steps}")
             if session.segmentation_index is not None:
                 history = session.document.history
                 parts.append(f"undo {history.undo_depth} steps, "

@@ -16,7 +16,7 @@ def build_data_panel(parent: int | str, session: Session, act: Callable,
     if dpg.does_item_exist(PANEL):
         dpg.delete_item(PANEL)
     with dpg.group(parent=parent, tag=PANEL):
-        dpg.add_button(label="Open image...", width=-1, callback=commands["open_image"])
+        dpg.add_button(label="Open image...", width=-1, callback=commands["open"])
         dpg.add_separator()
         for image_index, entry in enumerate(session.images):
             selected = image_index == session.image_index

@@ -34,6 +34,23 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("previous_slice", "Down", description="Previous slice"),
     Binding("next_slice_fast", "Next", description="10 slices on (Page Down)"),
     Binding("previous_slice_fast", "Prior", description="10 slices back (Page Up)"),
+    Binding("next_time_step", "Right", ctrl=True, description="Next time step (3D+t)"),
+    Binding("previous_time_step", "Left", ctrl=True, description="Previous time step"),
+    Binding("reset_view", "Home", description="Reset zoom, pan and window"),
+    Binding("layout_grid", "1", ctrl=True, description="Layout: 2 x 2 views"),
+    Binding("layout_big", "2", ctrl=True, description="Layout: one big, three small"),
+    Binding("layout_single", "3", ctrl=True, description="Layout: the view under the mouse"),
+)
+
+# Mouse gestures, listed in the Help window beside the keys.
+MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
+    ("Left click / drag", "Move the crosshair (no tool active)"),
+    ("Wheel", "Next / previous slice"),
+    ("Ctrl+Wheel", "Zoom around the mouse"),
+    ("Right drag", "Zoom (up: in, down: out)"),
+    ("Middle drag", "Pan"),
+    ("Shift+Left drag", "Window (horizontal: width, vertical: level)"),
+    ("Double click", "Maximise the view / back to the layout"),
 )
 
 

@@ -1,7 +1,7 @@
-"""The slice view: the image slice with label overlays in a Dear PyGui raw texture.
+"""A slice view: one orientation of the image with label overlays, crosshair and letters.
 
-It holds only view parameters (orientation, slice, window); the data is read from the
-session every redraw, and a redraw happens only when something changed.
+The view keeps only how it looks (camera, texture); which slice it shows comes from the
+session's crosshair, the pixels from the session's image and segmentation.
 """
 
 from __future__ import annotations
@@ -10,34 +10,30 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 
 from ..model.session import Session
+from ..render.camera import Camera
 from ..render.orientation import PlaneLayout, plane_layout
 from ..render.slices import SliceAxis, composite, extract_slice, label_lookup, window_to_gray
 
-
-def auto_window(volume: np.ndarray) -> tuple[float, float]:
-    """Level and width from the 1st..99th percentiles of a sample of the voxels."""
-    sample = volume.ravel()[:: max(1, volume.size // 200_000)]
-    low, high = np.percentile(sample, [1, 99])
-    return float(low + high) / 2, float(max(high - low, 1.0))
+CROSSHAIR_COLOR = (255, 220, 0, 150)
+LETTER_COLOR = (255, 200, 60, 255)
+TITLES = {SliceAxis.AXIAL: "Axial", SliceAxis.CORONAL: "Coronal", SliceAxis.SAGITTAL: "Sagittal"}
 
 
 class SliceView:
-    def __init__(self, session: Session, parent: int | str, axis: SliceAxis) -> None:
+    def __init__(self, session: Session, axis: SliceAxis, parent: int | str) -> None:
         self.session = session
         self.axis = axis
-        self.parent = parent
-        self.slice_index = 0
-        self.level, self.width = 0.0, 1.0
+        self.name = axis.name.lower()
+        self.camera: Camera | None = None
         self.texture: int | str | None = None
-        self.image_item: int | str | None = None
-        self.texture_shape: tuple[int, int] | None = None
-        self.display_size = (512, 512)
         self._image_id: int | None = None
+        self.last_picture: np.ndarray | None = None
+        with dpg.child_window(parent=parent, tag=f"pane_{self.name}", no_scrollbar=True,
+                              border=True):
+            dpg.add_text(TITLES[axis], tag=f"title_{self.name}")
+            self.drawlist = dpg.add_drawlist(512, 512, tag=f"view_{self.name}")
 
     # --- geometry --------------------------------------------------------------------
-    def slice_count(self) -> int:
-        return self.session.image_entry.image.shape_zyx[self.axis.value]
-
     @property
     def layout(self) -> PlaneLayout:
         return plane_layout(self.session.image_entry.image.geometry.direction, self.axis)
@@ -47,59 +43,48 @@ class SliceView:
         pair = tuple(v for k, v in enumerate(values_zyx) if k != self.axis.value)
         return pair[::-1] if self.layout.transpose else pair
 
-    def plane_shape(self) -> tuple[int, int]:
-        """(rows, cols) of the picture as shown on screen."""
-        return self._in_plane(self.session.image_entry.image.shape_zyx)
+    @property
+    def slice_index(self) -> int:
+        return self.session.cursor_zyx[self.axis.value]
 
-    def _physical_size(self) -> tuple[float, float]:
-        """Picture (height, width) in mm, so it keeps the true aspect ratio."""
-        spacing = self._in_plane(self.session.image_entry.image.geometry.spacing_zyx)
-        rows, cols = self.plane_shape()
-        return rows * spacing[0], cols * spacing[1]
+    def slice_count(self) -> int:
+        return self.session.image_entry.image.shape_zyx[self.axis.value]
 
-    def fit(self, available_w: int, available_h: int) -> None:
-        height_mm, width_mm = self._physical_size()
-        scale = min(available_w / width_mm, available_h / height_mm)
-        self.display_size = (max(int(width_mm * scale), 1), max(int(height_mm * scale), 1))
-        if self.image_item is not None:
-            dpg.configure_item(self.image_item, width=self.display_size[0],
-                               height=self.display_size[1])
+    def place(self, x: int, y: int, width: int, height: int) -> None:
+        """Put the pane at (x, y) in its parent with the given size."""
+        dpg.configure_item(f"pane_{self.name}", pos=(x, y), width=width, height=height,
+                           show=width > 0)
+        size = (max(width - 16, 16), max(height - 40, 16))
+        dpg.configure_item(self.drawlist, width=size[0], height=size[1])
+        if self.camera is not None:
+            self.camera.view_size = (float(size[0]), float(size[1]))
 
-    # --- state -----------------------------------------------------------------------
     def on_image_changed(self) -> None:
-        """New image selected: centre slice, automatic window, texture of the right size."""
+        """New image: a texture of the right size and a camera fitted to it."""
         image = self.session.image_entry.image
         if id(image) == self._image_id:
             return
         self._image_id = id(image)
-        self.slice_index = self.slice_count() // 2
-        self.level, self.width = auto_window(image.array[0])
-        shape = self.plane_shape()
-        if self.texture_shape != shape:
-            if self.image_item is not None:
-                dpg.delete_item(self.image_item)
-            rows, cols = shape
-            with dpg.texture_registry():
-                self.texture = dpg.add_raw_texture(
-                    cols, rows, np.zeros(rows * cols * 4, np.float32),
-                    format=dpg.mvFormat_Float_rgba,
-                )
-            self.image_item = dpg.add_image(self.texture, parent=self.parent,
-                                            tag=f"view_{self.axis.name.lower()}")
-            self.texture_shape = shape
-
-    def step(self, delta: int) -> None:
-        self.slice_index = int(np.clip(self.slice_index + delta, 0, self.slice_count() - 1))
+        rows, cols = self._in_plane(image.shape_zyx)
+        spacing = self._in_plane(image.geometry.spacing_zyx)
+        size = dpg.get_item_configuration(self.drawlist)
+        self.camera = Camera((rows, cols), spacing, (float(size["width"]),
+                                                     float(size["height"])))
+        if self.texture is not None:
+            dpg.delete_item(self.texture)
+        with dpg.texture_registry():
+            self.texture = dpg.add_raw_texture(cols, rows, np.zeros(rows * cols * 4, np.float32),
+                                               format=dpg.mvFormat_Float_rgba)
 
     # --- drawing ---------------------------------------------------------------------
-    def render(self) -> np.ndarray:
-        """Composite the current slice; returns the RGBA picture (rows, cols, 4)."""
+    def render(self, outline: bool) -> np.ndarray:
+        """Composite the current slice into the texture and redraw the overlays."""
         session = self.session
-        image = session.image_entry.image
-        volume = image.array[session.time_step]
+        entry = session.image_entry
         layout = self.layout
-        gray = window_to_gray(layout.to_screen(extract_slice(volume, self.axis, self.slice_index)),
-                              self.level, self.width)
+        volume = entry.image.array[session.time_step]
+        plane = layout.to_screen(extract_slice(volume, self.axis, self.slice_index))
+        gray = window_to_gray(plane, entry.level, entry.width)
         planes = []
         if session.segmentation_index is not None:
             seg = session.segmentation
@@ -111,28 +96,58 @@ class SliceView:
                     for lb in group.labels if lb.visible
                 ]
                 size = max(group.label_values(), default=0) + 1
-                plane = layout.to_screen(extract_slice(group.array[t], self.axis,
-                                                       self.slice_index))
-                planes.append((plane, label_lookup(shown, size)))
-        outline = session.preferences.overlay_style == "outline"
+                labels = layout.to_screen(extract_slice(group.array[t], self.axis,
+                                                        self.slice_index))
+                planes.append((labels, label_lookup(shown, size)))
         picture = composite(gray, planes, outline=outline)
-        if self.texture is not None:
-            dpg.set_value(self.texture, picture.ravel())
+        dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
+        self.last_picture = picture
+        self.draw_overlays()
+        dpg.set_value(f"title_{self.name}",
+                      f"{TITLES[self.axis]}  {self.slice_index + 1}/{self.slice_count()}")
         return picture
 
+    def draw_overlays(self) -> None:
+        """Picture, crosshair and orientation letters (cheap: no pixel work)."""
+        dpg.delete_item(self.drawlist, children_only=True)
+        camera = self.camera
+        x0, y0, x1, y1 = camera.picture_rect()
+        dpg.draw_image(self.texture, (x0, y0), (x1, y1), parent=self.drawlist)
+        cursor_row, cursor_col = self._cursor_in_picture()
+        cx, cy = camera.to_screen(cursor_row + 0.5, cursor_col + 0.5)
+        width, height = camera.view_size
+        dpg.draw_line((cx, 0), (cx, height), color=CROSSHAIR_COLOR, parent=self.drawlist)
+        dpg.draw_line((0, cy), (width, cy), color=CROSSHAIR_COLOR, parent=self.drawlist)
+        left, right, top, bottom = self.layout.letters
+        for text, pos in ((left, (4, height / 2 - 8)), (right, (width - 14, height / 2 - 8)),
+                          (top, (width / 2 - 4, 2)), (bottom, (width / 2 - 4, height - 18))):
+            dpg.draw_text(pos, text, color=LETTER_COLOR, size=16, parent=self.drawlist)
+
+    def _cursor_in_picture(self) -> tuple[int, int]:
+        """Screen-picture (row, col) of the crosshair."""
+        row, col = (v for k, v in enumerate(self.session.cursor_zyx) if k != self.axis.value)
+        return self.layout.to_screen_point(row, col, self.camera.picture_shape)
+
     # --- picking ---------------------------------------------------------------------
-    def voxel_under_mouse(self) -> tuple[int, int, int] | None:
-        """(z, y, x) of the voxel under the mouse, or None when outside the picture."""
-        if self.image_item is None or not dpg.is_item_hovered(self.image_item):
+    def local_mouse(self) -> tuple[float, float] | None:
+        """Mouse position relative to the drawing, or None when it is outside."""
+        if not dpg.is_item_shown(f"pane_{self.name}"):
             return None
-        left, top = dpg.get_item_rect_min(self.image_item)
+        left, top = dpg.get_item_rect_min(self.drawlist)
+        width, height = dpg.get_item_rect_size(self.drawlist)
         mouse_x, mouse_y = dpg.get_mouse_pos(local=False)
-        rows, cols = self.plane_shape()
-        col = int((mouse_x - left) / self.display_size[0] * cols)
-        row = int((mouse_y - top) / self.display_size[1] * rows)
+        x, y = mouse_x - left, mouse_y - top
+        return (x, y) if 0 <= x < width and 0 <= y < height else None
+
+    def voxel_at(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """(z, y, x) voxel under view-local point (x, y), or None outside the image."""
+        row, col = self.camera.to_picture(x, y)
+        rows, cols = self.camera.picture_shape
         if not (0 <= row < rows and 0 <= col < cols):
             return None
-        plane_index = iter(self.layout.to_plane(row, col, (rows, cols)))
-        return tuple(
-            self.slice_index if k == self.axis.value else next(plane_index) for k in range(3)
-        )
+        plane = iter(self.layout.to_plane(int(row), int(col), (rows, cols)))
+        return tuple(self.slice_index if k == self.axis.value else next(plane) for k in range(3))
+
+    def voxel_under_mouse(self) -> tuple[int, int, int] | None:
+        local = self.local_mouse()
+        return None if local is None else self.voxel_at(*local)
