@@ -35,6 +35,7 @@ class SegmentationDocument:
         self.history = History(undo_budget_bytes)
         self.path = path
         self.modified = False
+        self.visible = True  # shown in the views (a display choice, not an edit: no undo)
         self._recorder: StepRecorder | None = None
         self._stroke = contextlib.ExitStack()
 

@@ -67,7 +67,9 @@ class LabelNaming:
                 return suggestion.color
         return palette_color(label_index)
 
-    def new_label(self, value: int, existing_names: set[str], label_index: int) -> tuple[str, Color]:
+    def new_label(
+        self, value: int, existing_names: set[str], label_index: int
+    ) -> tuple[str, Color]:
         """Name and colour for a new label with ``value``."""
         if self.mode is NamingMode.SUGGESTIONS or self.only_suggestions:
             for suggestion in self.all_suggestions():

@@ -160,6 +160,28 @@ class Session:
             only_suggestions=prefs.only_suggestions,
         )
 
+    def add_segmentation(
+        self, segmentation: Segmentation, path: str | None = None
+    ) -> SegmentationDocument:
+        """Attach an already read segmentation to the selected image and select it.
+
+        Refused unless it lies on the image's grid, so a segmentation can only ever be
+        shown on an image it is congruent with.
+        """
+        image = self.image_entry.image
+        if (
+            segmentation.shape_zyx != image.shape_zyx
+            or segmentation.time_steps != image.time_steps
+            or not segmentation.geometry.matches(image.geometry)
+        ):
+            raise ValueError(
+                f"{path or segmentation.name} does not lie on the grid of image "
+                f"'{image.name}' ({image.geometry.describe()})"
+            )
+        if segmentation.active_label_value is None and segmentation.labels:
+            segmentation.active_label_value = segmentation.labels[0].value
+        return self._attach(segmentation, path)
+
     def _attach(self, segmentation: Segmentation, path: str | None) -> SegmentationDocument:
         document = SegmentationDocument(
             segmentation,
@@ -202,9 +224,7 @@ class Session:
     def open_segmentation(self, path: str | Path) -> SegmentationDocument:
         """Read a segmentation for the selected image; refused if it is not congruent."""
         segmentation = formats.read_segmentation(path, reference=self.image_entry.image)
-        if segmentation.active_label_value is None and segmentation.labels:
-            segmentation.active_label_value = segmentation.labels[0].value
-        return self._attach(segmentation, str(path))
+        return self.add_segmentation(segmentation, str(path))
 
     def save_segmentation(
         self, path: str | Path | None = None, *, mitk_version: int = 1
@@ -230,6 +250,9 @@ class Session:
         del entry.segmentations[index]
         remaining = len(entry.segmentations)
         self.segmentation_index = min(index, remaining - 1) if remaining else None
+
+    def set_segmentation_visible(self, index: int, visible: bool) -> None:
+        self.image_entry.segmentations[index].visible = bool(visible)
 
     # --- presets ---------------------------------------------------------------------------
     def save_preset(self, path: str | Path) -> None:

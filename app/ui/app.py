@@ -12,16 +12,19 @@ import time
 import traceback
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from .. import __version__
+from .. import __version__, formats
 from ..model.session import Session
 from ..render.windowing import AUTO, window_presets
 from . import keys
 from .data_panel import build_data_panel
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
 from .label_panel import build_label_panel
+from .preferences_dialog import show_preferences
+from .tasks import BackgroundTask, TaskRunner
 from .views import BIG, GRID, SINGLE, ViewArea
 
 # Set by the real-window tests: after each panel rebuild the window writes the screen
@@ -46,7 +49,7 @@ class MainWindow:
         self.overlays_dirty = False  # only camera/crosshair drawing changed
         self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
         self.layout_pending = False
-        self.frame_seconds: list[float] = []
+        self.tasks = TaskRunner()
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable, *args) -> object:
@@ -67,11 +70,29 @@ class MainWindow:
             self.pixels_dirty = True
         self.layout_pending = True
 
+    def run_in_background(self, title: str, work: Callable, on_done: Callable) -> None:
+        """File work off the UI thread; the result lands through ``act`` on this thread."""
+        self.tasks.start(BackgroundTask(
+            title, work,
+            on_done=lambda result: self.act(on_done, result),
+            on_error=lambda error: show_error(f"{title} failed: {error}"),
+        ))
+
     def open_image(self, path: str) -> None:
-        self.act(self.session.open_image, path)
+        self.run_in_background(f"Opening {Path(path).name}", lambda: formats.read_image(path),
+                               self.session.add_image)
 
     def open_segmentation(self, path: str) -> None:
-        self.act(self.session.open_segmentation, path)
+        session = self.session
+        if session.image_index is None:
+            show_error("Open the image first: a segmentation is shown on its image.")
+            return
+        image = session.image_entry.image
+        self.run_in_background(
+            f"Opening {Path(path).name}",
+            lambda: formats.read_segmentation(path, reference=image),
+            lambda segmentation: session.add_segmentation(segmentation, path),
+        )
 
     def save(self) -> None:
         if self.session.segmentation_index is None:
@@ -79,11 +100,16 @@ class MainWindow:
         if self.session.document.path is None:
             self.save_as()
         else:
-            self.act(self.session.save_segmentation)
+            self.save_to(self.session.document.path)
 
     def save_as(self) -> None:
-        ask_path("Save segmentation as", SEGMENTATION_EXTENSIONS,
-                 lambda path: self.act(self.session.save_segmentation, path))
+        ask_path("Save segmentation as", SEGMENTATION_EXTENSIONS, self.save_to)
+
+    def save_to(self, path: str) -> None:
+        """Saving runs in the background behind a modal window, so nothing edits the
+        segmentation while it is written."""
+        self.run_in_background(f"Saving {Path(path).name}",
+                               lambda: self.session.save_segmentation(path), lambda _: None)
 
     def step_time(self, delta: int) -> None:
         if self.session.image_index is None:
@@ -180,6 +206,8 @@ class MainWindow:
                                   callback=lambda: self.act(self.session.undo))
                 dpg.add_menu_item(label="Redo", shortcut="Ctrl+Y", tag="menu_redo",
                                   callback=lambda: self.act(self.session.redo))
+                dpg.add_menu_item(label="Preferences...", tag="menu_preferences",
+                                  callback=lambda: show_preferences(self.session, self.act))
             with dpg.menu(label="View"):
                 for label, mode in (("2 x 2", GRID), ("One big, three small", BIG),
                                     ("Single view", SINGLE)):
@@ -217,6 +245,8 @@ class MainWindow:
     # --- frame loop ----------------------------------------------------------------------
     def update(self) -> None:
         session = self.session
+        if self.tasks.poll():
+            self.panels_dirty = self.pixels_dirty = True
         has_image = session.image_index is not None
         if self.panels_dirty:
             self.panels_dirty = False
@@ -321,10 +351,11 @@ def run_app(paths: list[str], sample: bool = False) -> int:
     dpg.create_context()
     dpg.create_viewport(title=f"Demarcate {__version__}", width=1400, height=900)
     window.build()
+    # Files named on the command line are read before the first frame, in order.
     for path in image_paths:
-        window.open_image(path)
+        window.act(session.open_image, path)
     for path in paths[1:]:
-        window.open_segmentation(path)
+        window.act(session.open_segmentation, path)
     dpg.setup_dearpygui()
     dpg.show_viewport()
     dpg.set_viewport_resize_callback(lambda: setattr(window, "panels_dirty", True))

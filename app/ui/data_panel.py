@@ -26,13 +26,20 @@ def build_data_panel(parent: int | str, session: Session, act: Callable,
                                user_data=image_index)
             for seg_index, document in enumerate(entry.segmentations):
                 mark = "*" if document.modified else ""
-                dpg.add_selectable(
-                    label=f"    {document.segmentation.name}{mark}",
-                    default_value=selected and seg_index == session.segmentation_index,
-                    tag=f"segmentation_{image_index}_{seg_index}",
-                    callback=lambda s, a, u: act(session.select, *u),
-                    user_data=(image_index, seg_index),
-                )
+                with dpg.group(horizontal=True):
+                    dpg.add_spacer(width=12)
+                    dpg.add_checkbox(default_value=document.visible, enabled=selected,
+                                     tag=f"segmentation_visible_{image_index}_{seg_index}",
+                                     callback=lambda s, a, u: act(
+                                         session.set_segmentation_visible, u, a),
+                                     user_data=seg_index)
+                    dpg.add_selectable(
+                        label=f"{document.segmentation.name}{mark}",
+                        default_value=selected and seg_index == session.segmentation_index,
+                        tag=f"segmentation_{image_index}_{seg_index}",
+                        callback=lambda s, a, u: act(session.select, *u),
+                        user_data=(image_index, seg_index),
+                    )
         dpg.add_separator()
         has_image = session.image_index is not None
         has_seg = has_image and session.segmentation_index is not None
@@ -44,3 +51,7 @@ def build_data_panel(parent: int | str, session: Session, act: Callable,
                        callback=commands["save"])
         dpg.add_button(label="Save segmentation as...", width=-1, enabled=has_seg,
                        callback=commands["save_as"])
+        dpg.add_button(label="Close segmentation", width=-1, enabled=has_seg,
+                       callback=lambda: act(session.close_segmentation))
+        dpg.add_button(label="Close image", width=-1, enabled=has_image,
+                       callback=lambda: act(session.close_image, session.image_index))

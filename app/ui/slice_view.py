@@ -86,8 +86,13 @@ class SliceView:
         plane = layout.to_screen(extract_slice(volume, self.axis, self.slice_index))
         gray = window_to_gray(plane, entry.level, entry.width)
         planes = []
-        if session.segmentation_index is not None:
-            seg = session.segmentation
+        # Every visible segmentation of the image, the selected one drawn last (on top).
+        documents = [d for i, d in enumerate(entry.segmentations)
+                     if d.visible and i != session.segmentation_index]
+        if session.segmentation_index is not None and session.document.visible:
+            documents.append(session.document)
+        for document in documents:
+            seg = document.segmentation
             t = seg.stored_time_index(session.time_step)
             active = seg.active_label_value
             for group in seg.groups:
