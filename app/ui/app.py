@@ -24,6 +24,7 @@ from .data_panel import build_data_panel
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
 from .label_panel import build_label_panel
 from .preferences_dialog import show_preferences
+from .save_dialog import show_save_as, suggested_path
 from .tasks import BackgroundTask, TaskRunner
 from .views import BIG, GRID, SINGLE, ViewArea
 
@@ -64,10 +65,11 @@ class MainWindow:
         return result
 
     def on_view_change(self, kind: str) -> None:
-        if kind == "camera":
-            self.overlays_dirty = True
-        else:
+        if kind == "window":
             self.pixels_dirty = True
+        else:
+            # Crosshair moves re-render only views whose slice changed (see update).
+            self.overlays_dirty = True
         self.layout_pending = True
 
     def run_in_background(self, title: str, work: Callable, on_done: Callable) -> None:
@@ -103,13 +105,20 @@ class MainWindow:
             self.save_to(self.session.document.path)
 
     def save_as(self) -> None:
-        ask_path("Save segmentation as", SEGMENTATION_EXTENSIONS, self.save_to)
+        if self.session.segmentation_index is None:
+            return
+        initial = suggested_path(self.session.image_entry.image.source_path,
+                                 self.session.document.path)
+        show_save_as(initial, self.save_to)
 
-    def save_to(self, path: str) -> None:
+    def save_to(self, path: str, mitk_version: int = 1) -> None:
         """Saving runs in the background behind a modal window, so nothing edits the
         segmentation while it is written."""
-        self.run_in_background(f"Saving {Path(path).name}",
-                               lambda: self.session.save_segmentation(path), lambda _: None)
+        self.run_in_background(
+            f"Saving {Path(path).name}",
+            lambda: self.session.save_segmentation(path, mitk_version=mitk_version),
+            lambda _: None,
+        )
 
     def step_time(self, delta: int) -> None:
         if self.session.image_index is None:
@@ -270,7 +279,7 @@ class MainWindow:
         if has_image and (self.pixels_dirty or self.overlays_dirty):
             outline = session.preferences.overlay_style == "outline"
             for view in self.views.views.values():
-                if self.pixels_dirty:
+                if self.pixels_dirty or view.rendered_slice != view.slice_index:
                     view.render(outline)
                 else:
                     view.draw_overlays()

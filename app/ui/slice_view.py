@@ -28,6 +28,7 @@ class SliceView:
         self.texture: int | str | None = None
         self._image_id: int | None = None
         self.last_picture: np.ndarray | None = None
+        self.rendered_slice: int | None = None
         with dpg.child_window(parent=parent, tag=f"pane_{self.name}", no_scrollbar=True,
                               border=True):
             dpg.add_text(TITLES[axis], tag=f"title_{self.name}")
@@ -107,6 +108,7 @@ class SliceView:
         picture = composite(gray, planes, outline=outline)
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
+        self.rendered_slice = self.slice_index
         self.draw_overlays()
         dpg.set_value(f"title_{self.name}",
                       f"{TITLES[self.axis]}  {self.slice_index + 1}/{self.slice_count()}")

@@ -1,0 +1,28 @@
+"""Writes docs/shortcuts.md from the key-binding table, so the two never disagree.
+
+    python -m demarcate.ui.shortcut_docs > docs/shortcuts.md
+"""
+
+from __future__ import annotations
+
+from .keys import BINDINGS, MOUSE_GESTURES
+
+
+def shortcuts_markdown() -> str:
+    lines = [
+        "# Keyboard and mouse",
+        "",
+        "Generated from the key-binding table (`app/ui/keys.py`); Help -> Shortcuts in the",
+        "window shows the same list. Single letters are kept free for the tools.",
+        "",
+        "| keys | action |",
+        "|---|---|",
+    ]
+    lines += [f"| {b.label()} | {b.description} |" for b in BINDINGS]
+    lines += ["", "| mouse | action |", "|---|---|"]
+    lines += [f"| {gesture} | {what} |" for gesture, what in MOUSE_GESTURES]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(shortcuts_markdown(), end="")
