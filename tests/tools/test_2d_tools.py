@@ -1,0 +1,137 @@
+"""2D tools on synthetic slices in each orientation: exact voxels, locks, undo."""
+
+from __future__ import annotations
+
+import pytest
+
+from demarcate.tools.brush import BrushStroke, capsule
+from demarcate.tools.contour import apply_contour, polygon_mask
+from demarcate.tools.region_tools import close, erase, fill
+from demarcate.tools.slicing import SlicePosition, label_plane
+
+from ..model.helpers import assert_same, make_document, snapshot
+
+AXES = [0, 1, 2]
+
+
+def empty_document(shape=(12, 14, 16)):
+    document = make_document(shape, labels_per_group=3)
+    document.segmentation.active_label_value = 1
+    return document
+
+
+def plane(document, position):
+    return label_plane(document.segmentation, 0, position)
+
+
+@pytest.mark.parametrize("axis", AXES)
+def test_paint_stroke_has_no_gaps_and_is_one_undo_step(axis):
+    document = empty_document()
+    before = snapshot(document)
+    position = SlicePosition(axis, 5)
+    stroke = BrushStroke(document, position, radius=1.5)
+    stroke.to((5, 1))
+    stroke.to((5, 10))  # one far jump, like a fast mouse
+    stroke.finish()
+    painted = plane(document, position)
+    assert (painted[5, 1:11] == 1).all()
+    assert document.history.undo_depth == 1
+    others = document.segmentation.groups[0].array[0].copy()
+    index = [slice(None)] * 3
+    index[axis] = 5
+    others[tuple(index)] = 0
+    assert not others.any(), "only the stroke's slice changes"
+    document.undo()
+    assert_same(snapshot(document), before)
+
+
+def test_wipe_clears_only_the_active_label():
+    document = empty_document()
+    position = SlicePosition(0, 3)
+    plane(document, position)[:, :] = 2
+    plane(document, position)[:, :8] = 1
+    stroke = BrushStroke(document, position, radius=20, erase=True)
+    stroke.to((6, 6))
+    stroke.finish()
+    result = plane(document, position)
+    assert not (result == 1).any() and (result[:, 8:] == 2).all()
+
+
+def test_capsule_is_a_disk_for_a_click():
+    mask, offset = capsule((10, 10), (10, 10), 3)
+    assert offset == (7, 7) and mask.sum() == 29 and mask[3, 3]
+
+
+@pytest.mark.parametrize("axis", AXES)
+def test_add_square_respects_locked_neighbour(axis):
+    document = empty_document()
+    position = SlicePosition(axis, 4)
+    plane(document, position)[:, 6:] = 2  # locked label 2 (odd values are locked)
+    document.segmentation.label(2).locked = True
+    apply_contour(document, position, [(1, 1), (1, 9), (9, 9), (9, 1)])
+    result = plane(document, position)
+    assert (result[1:10, 1:6] == 1).all()
+    assert (result[:, 6:] == 2).all()
+    apply_contour(document, position, [(1, 1), (1, 3), (3, 3), (3, 1)], subtract=True)
+    assert (result[1:4, 1:4] == 0).all() and result[5, 5] == 1
+    assert document.history.undo_depth == 2
+
+
+def test_polygon_mask_includes_outline_and_inside():
+    mask = polygon_mask([(0, 0), (0, 4), (4, 4), (4, 0)], (6, 6))
+    assert mask[:5, :5].all() and not mask[5].any()
+
+
+@pytest.mark.parametrize("axis", AXES)
+def test_fill_fills_exactly_the_hole(axis):
+    document = empty_document()
+    position = SlicePosition(axis, 2)
+    labels = plane(document, position)
+    labels[2:9, 2:9] = 1
+    labels[4:7, 4:7] = 0
+    fill(document, position, (5, 5))
+    assert (labels[2:9, 2:9] == 1).all()
+    assert labels.sum() == 49
+
+
+def test_fill_leaves_locked_regions_and_fills_unlocked_ones():
+    document = empty_document()
+    position = SlicePosition(0, 2)
+    labels = plane(document, position)
+    labels[0:3, 0:3] = 3  # label 3 locked
+    labels[5:7, 5:7] = 2
+    document.segmentation.label(3).locked = True
+    document.segmentation.label(2).locked = False
+    assert fill(document, position, (1, 1)) == 0
+    assert fill(document, position, (5, 5)) == 4
+    assert (labels[5:7, 5:7] == 1).all()
+
+
+def test_erase_removes_only_the_clicked_component_and_clears_slice_on_background():
+    document = empty_document()
+    position = SlicePosition(1, 3)
+    labels = plane(document, position)
+    labels[1:3, 1:3] = 1
+    labels[6:8, 6:8] = 1
+    labels[10:12, 1:3] = 3
+    document.segmentation.label(3).locked = True
+    erase(document, position, (1, 1))
+    assert not labels[1:3, 1:3].any() and (labels[6:8, 6:8] == 1).all()
+    erase(document, position, (0, 10))  # background: clear all editable regions
+    assert not (labels == 1).any() and (labels[10:12, 1:3] == 3).all()
+    assert document.history.undo_depth == 2
+
+
+def test_close_fills_holes_with_the_clicked_label_but_not_locked_ones():
+    document = empty_document()
+    position = SlicePosition(2, 5)
+    labels = plane(document, position)
+    labels[1:10, 1:10] = 2
+    labels[3:5, 3:5] = 0
+    labels[6:8, 6:8] = 3
+    document.segmentation.label(2).locked = False
+    document.segmentation.label(3).locked = True
+    close(document, position, (1, 1))
+    assert (labels[3:5, 3:5] == 2).all()
+    assert (labels[6:8, 6:8] == 3).all()
+    assert close(document, position, (0, 0)) == 0
