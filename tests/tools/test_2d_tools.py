@@ -135,3 +135,32 @@ def test_close_fills_holes_with_the_clicked_label_but_not_locked_ones():
     assert (labels[3:5, 3:5] == 2).all()
     assert (labels[6:8, 6:8] == 3).all()
     assert close(document, position, (0, 0)) == 0
+
+
+def test_controller_routes_mouse_to_tools_and_ctrl_inverts():
+    from demarcate.tools.controller import ToolController
+
+    document = empty_document()
+    position = SlicePosition(0, 1)
+    tools = ToolController()
+    assert tools.press(document, position, (3, 3)) == 0  # crosshair mode: nothing
+    tools.select("add")
+    tools.press(document, position, (1, 1))
+    for point in [(1, 8), (8, 8), (8, 1)]:
+        tools.drag(point)
+    tools.release(document)
+    labels = plane(document, position)
+    assert (labels[1:9, 1:9] == 1).all()
+    tools.press(document, position, (2, 2), ctrl=True)  # Ctrl: subtract
+    for point in [(2, 4), (4, 4), (4, 2)]:
+        tools.drag(point)
+    tools.release(document)
+    assert not labels[2:5, 2:5].any()
+    tools.select("paint")
+    tools.set_brush_radius(1000)
+    assert tools.brush_radius == 200
+    tools.set_brush_radius(1)
+    tools.press(document, position, (6, 6), ctrl=True)  # Ctrl: wipe
+    tools.release(document)
+    assert labels[6, 6] == 0 and labels[8, 8] == 1
+    assert document.history.undo_depth == 3

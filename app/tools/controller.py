@@ -1,0 +1,105 @@
+"""The active 2D tool and what the mouse does with it, independent of any window.
+
+Views translate mouse events into plane coordinates of the slice under the mouse and
+call ``press``/``drag``/``release``; this class turns them into tool actions. It keeps
+only interaction state (the contour being drawn, the brush size); every change goes
+through the document's write path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model.document import SegmentationDocument
+from .brush import MAX_RADIUS, MIN_RADIUS, BrushStroke
+from .contour import apply_contour
+from .region_tools import close, erase, fill
+from .slicing import SlicePosition
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    name: str
+    key: str  # shortcut letter; Ctrl is never needed to select a tool
+    description: str
+
+
+TOOLS: tuple[ToolInfo, ...] = (
+    ToolInfo("add", "A", "Add: draw a closed contour; its inside joins the active label"),
+    ToolInfo("subtract", "S", "Subtract: draw a contour; its inside leaves the active label"),
+    ToolInfo("paint", "P", "Paint: circular brush"),
+    ToolInfo("wipe", "W", "Wipe: brush that clears the active label"),
+    ToolInfo("fill", "F", "Fill: flood the clicked region with the active label"),
+    ToolInfo("erase", "E", "Erase: remove the clicked region (background: whole slice)"),
+    ToolInfo("close", "C", "Close: fill the holes of the clicked region"),
+)
+INVERSE = {"add": "subtract", "subtract": "add", "paint": "wipe", "wipe": "paint"}
+
+
+@dataclass
+class ToolController:
+    active_tool: str | None = None  # None: crosshair mode, clicks move the crosshair
+    brush_radius: float = 8.0
+    contour: list[tuple[float, float]] = field(default_factory=list)
+    _stroke: BrushStroke | None = None
+    _position: SlicePosition | None = None
+    _tool_in_use: str | None = None
+
+    def select(self, name: str | None) -> None:
+        if name is not None and name not in {t.name for t in TOOLS}:
+            raise ValueError(f"unknown tool '{name}'")
+        self.cancel()
+        self.active_tool = name
+
+    def set_brush_radius(self, radius: float) -> None:
+        self.brush_radius = float(min(max(radius, MIN_RADIUS), MAX_RADIUS))
+
+    def press(self, document: SegmentationDocument, position: SlicePosition,
+              point_rc: tuple[float, float], ctrl: bool = False) -> int:
+        """Mouse button down on a slice; returns voxels changed so far."""
+        if self.active_tool is None:
+            return 0
+        tool = INVERSE.get(self.active_tool, self.active_tool) if ctrl else self.active_tool
+        self._tool_in_use, self._position = tool, position
+        point = (int(round(point_rc[0])), int(round(point_rc[1])))
+        if tool in ("fill", "erase", "close"):
+            self._tool_in_use = None
+            return {"fill": fill, "erase": erase, "close": close}[tool](document, position,
+                                                                       point)
+        if tool in ("paint", "wipe"):
+            self._stroke = BrushStroke(document, position, self.brush_radius,
+                                       erase=tool == "wipe")
+            return self._stroke.to(point_rc)
+        self.contour = [point_rc]
+        return 0
+
+    def drag(self, point_rc: tuple[float, float]) -> int:
+        if self._stroke is not None:
+            return self._stroke.to(point_rc)
+        if self._tool_in_use in ("add", "subtract"):
+            self.contour.append(point_rc)
+        return 0
+
+    def release(self, document: SegmentationDocument) -> int:
+        changed = 0
+        if self._stroke is not None:
+            self._stroke.finish()
+        elif self._tool_in_use in ("add", "subtract") and len(self.contour) >= 3:
+            changed = apply_contour(document, self._position, self.contour,
+                                    subtract=self._tool_in_use == "subtract")
+        self._reset()
+        return changed
+
+    def cancel(self) -> None:
+        if self._stroke is not None:
+            self._stroke.finish()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._stroke = None
+        self._tool_in_use = None
+        self.contour = []
+
+    @property
+    def busy(self) -> bool:
+        return self._tool_in_use is not None
