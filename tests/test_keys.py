@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from demarcate.tools.controller import TOOLS
 from demarcate.ui.keys import BINDINGS
 from demarcate.ui.shortcut_docs import shortcuts_markdown
 
@@ -19,6 +20,11 @@ def test_single_letters_stay_free_for_tools():
     for binding in BINDINGS:
         if len(binding.key) == 1 and binding.key.isalpha():
             assert binding.ctrl, f"{binding.label()} would take a tool's first letter"
+
+
+def test_tool_letters_are_unique():
+    letters = [tool.key for tool in TOOLS]
+    assert len(letters) == len(set(letters))
 
 
 def test_docs_are_generated_from_the_table():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import formats
 from ..render.windowing import auto_window, preset_window
+from ..tools.controller import ToolController
 from .document import SegmentationDocument
 from .image import ReferenceImage
 from .naming import LabelNaming, NamingMode
@@ -74,6 +75,7 @@ class Session:
         self.segmentation_index: int | None = None
         self.time_step = 0
         self.cursor_zyx = (0, 0, 0)  # the crosshair, shared by all slice views
+        self.tools = ToolController()
 
     # --- selection ---------------------------------------------------------------------
     @property

@@ -101,5 +101,10 @@ class ToolController:
         self.contour = []
 
     @property
+    def contour_axis(self) -> int | None:
+        """Axis of the slice the contour is being drawn on (for drawing its preview)."""
+        return self._position.axis if self.contour and self._position is not None else None
+
+    @property
     def busy(self) -> bool:
         return self._tool_in_use is not None

@@ -26,6 +26,7 @@ from .label_panel import build_label_panel
 from .preferences_dialog import show_preferences
 from .save_dialog import show_save_as, suggested_path
 from .tasks import BackgroundTask, TaskRunner
+from .tool_panel import build_tool_panel
 from .views import BIG, GRID, SINGLE, ViewArea
 
 # Set by the real-window tests: after each panel rebuild the window writes the screen
@@ -63,6 +64,24 @@ class MainWindow:
             result = None
         self.panels_dirty = self.pixels_dirty = True
         return result
+
+    def edit(self, action: Callable, *args) -> object:
+        """A tool action from a view: redraw the slices; panels (undo menu, labels) only
+        once the stroke is finished, so a brush drag does not rebuild widgets per event."""
+        try:
+            result = action(*args)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            traceback.print_exc()
+            self.session.tools.cancel()
+            show_error(str(error) or type(error).__name__)
+            result = None
+        self.pixels_dirty = True
+        if not self.session.tools.busy:
+            self.panels_dirty = True
+        return result
+
+    def select_tool(self, name: str | None) -> None:
+        self.act(self.session.tools.select, name)
 
     def on_view_change(self, kind: str) -> None:
         if kind == "window":
@@ -149,6 +168,11 @@ class MainWindow:
             "layout_grid": lambda: views.set_mode(GRID),
             "layout_big": lambda: views.set_mode(BIG, self._view_name_under_mouse()),
             "layout_single": lambda: views.set_mode(SINGLE, self._view_name_under_mouse()),
+            "no_tool": lambda: self.select_tool(None),
+            "brush_smaller": lambda: self.act(self.session.tools.set_brush_radius,
+                                              self.session.tools.brush_radius - 1),
+            "brush_larger": lambda: self.act(self.session.tools.set_brush_radius,
+                                             self.session.tools.brush_radius + 1),
         }
 
     def _view_name_under_mouse(self) -> str | None:
@@ -166,12 +190,18 @@ class MainWindow:
             return  # typing a name, not a shortcut
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        if any(dpg.is_item_active(i) for i in ("save_path",) if dpg.does_item_exist(i)):
+            return
         names = {getattr(dpg, f"mvKey_{b.key}"): b.key for b in keys.BINDINGS}
         binding = keys.find_binding(names.get(key_code, ""), ctrl, shift)
         if binding is not None:
             handler = self.commands().get(binding.action)
             if handler is not None:
                 handler()
+            return
+        tool = keys.tool_for_key(key_code) if not ctrl else None
+        if tool is not None:
+            self.select_tool(tool)
 
     # --- layout ------------------------------------------------------------------------
     def build(self) -> None:
@@ -187,7 +217,7 @@ class MainWindow:
                 with dpg.child_window(width=-1, height=-28, tag="label_column"):
                     dpg.add_text("Labels")
             dpg.add_text("", tag="status_bar")
-        self.views = ViewArea(self.session, "view_area", self.on_view_change)
+        self.views = ViewArea(self.session, "view_area", self.on_view_change, self.edit)
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
             dpg.add_mouse_wheel_handler(
@@ -261,6 +291,7 @@ class MainWindow:
             self.panels_dirty = False
             build_data_panel("data_column", session, self.act, self.commands())
             build_label_panel("label_column", session, self.act)
+            build_tool_panel("label_column", session, self.select_tool, self.act)
             if has_image:
                 for view in self.views.views.values():
                     view.on_image_changed()
@@ -338,8 +369,8 @@ class MainWindow:
                              f"{session.image_entry.image.time_steps}")
             if session.segmentation_index is not None:
                 history = session.document.history
-                parts.append(f"undo {history.undo_depth} steps, "
-                             f"{history.nbytes / 1024:.0f} KB")
+                parts.append(f"undo: {history.undo_depth} step(s), "
+                             f"{history.nbytes / 1024:.1f} KB")
         dpg.set_value("status_bar", "   |   ".join(parts) or "Open an image to begin.")
 
     def _label_names_at(self, voxel: tuple[int, int, int]) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..tools.controller import TOOLS
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -40,6 +42,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("layout_grid", "1", ctrl=True, description="Layout: 2 x 2 views"),
     Binding("layout_big", "2", ctrl=True, description="Layout: one big, three small"),
     Binding("layout_single", "3", ctrl=True, description="Layout: the view under the mouse"),
+    Binding("no_tool", "Escape", description="No tool: clicks move the crosshair"),
+    Binding("brush_smaller", "Open_Brace", description="Smaller brush"),
+    Binding("brush_larger", "Close_Brace", description="Larger brush"),
 )
 
 # Mouse gestures, listed in the Help window beside the keys.
@@ -51,7 +56,18 @@ MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
     ("Middle drag", "Pan"),
     ("Shift+Left drag", "Window (horizontal: width, vertical: level)"),
     ("Double click", "Maximise the view / back to the layout"),
+    ("Shift+Wheel", "Brush size"),
 )
+
+
+def tool_for_key(key_code: int) -> str | None:
+    """The tool whose shortcut letter is ``key_code`` (a Dear PyGui key constant)."""
+    import dearpygui.dearpygui as dpg
+
+    for tool in TOOLS:
+        if getattr(dpg, f"mvKey_{tool.key}") == key_code:
+            return tool.name
+    return None
 
 
 def find_binding(key: str, ctrl: bool, shift: bool) -> Binding | None:

@@ -12,6 +12,9 @@ from ..model.session import Session
 from .dialogs import ask_path
 
 PANEL = "label_panel"
+# Popups are top-level windows, not children of the panel: they are tracked here and
+# deleted with each rebuild so that menus of removed labels do not linger.
+_popups: list[int | str] = []
 PRESET_EXTENSIONS = (".json", ".lsetp")
 
 
@@ -29,6 +32,10 @@ def build_label_panel(parent: int | str, session: Session, act: Callable) -> Non
     and a redraw."""
     if dpg.does_item_exist(PANEL):
         dpg.delete_item(PANEL)
+    while _popups:
+        popup = _popups.pop()
+        if dpg.does_item_exist(popup):
+            dpg.delete_item(popup)
     with dpg.group(parent=parent, tag=PANEL):
         if session.image_index is None or session.segmentation_index is None:
             dpg.add_text("No segmentation selected.\nCreate one in the data panel.")
@@ -62,7 +69,8 @@ def _build_buttons(session: Session, act: Callable) -> None:
         dpg.add_button(label="Add group", tag="add_group_button",
                        callback=lambda: act(session.add_group))
         dpg.add_button(label="Presets...", tag="presets_button")
-        with dpg.popup(dpg.last_item(), mousebutton=dpg.mvMouseButton_Left):
+        with dpg.popup(dpg.last_item(), mousebutton=dpg.mvMouseButton_Left) as popup:
+            _popups.append(popup)
             dpg.add_menu_item(label="Save label set preset...", callback=lambda: ask_path(
                 "Save preset", PRESET_EXTENSIONS, lambda p: act(session.save_preset, p)))
             dpg.add_menu_item(label="Load label set preset...", callback=lambda: ask_path(
@@ -80,7 +88,8 @@ def _build_buttons(session: Session, act: Callable) -> None:
 
 
 def _group_menu(node: int | str, session: Session, act: Callable, index: int) -> None:
-    with dpg.popup(node, mousebutton=dpg.mvMouseButton_Right):
+    with dpg.popup(node, mousebutton=dpg.mvMouseButton_Right) as popup:
+        _popups.append(popup)
         dpg.add_input_text(label="name", default_value=session.segmentation.groups[index].name,
                            on_enter=True, width=160,
                            callback=lambda s, a: act(session.rename_group, index, a))
@@ -109,8 +118,8 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
         dpg.add_selectable(label=f"{label.name} [{value}]", tag=f"label_{value}",
                            default_value=seg.active_label_value == value, width=170,
                            callback=lambda: act(session.set_active_label, value))
-    with dpg.popup(f"label_{value}", mousebutton=dpg.mvMouseButton_Right,
-                   tag=f"label_menu_{value}"):
+    with dpg.popup(f"label_{value}", mousebutton=dpg.mvMouseButton_Right) as popup:
+        _popups.append(popup)
         dpg.add_text(f"{label.name} [{value}]")
         dpg.add_input_text(label="name", default_value=label.name, on_enter=True, width=160,
                            tag=f"rename_{value}",

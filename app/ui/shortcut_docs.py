@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ..tools.controller import TOOLS
 from .keys import BINDINGS, MOUSE_GESTURES
 
 
@@ -13,12 +14,15 @@ def shortcuts_markdown() -> str:
         "# Keyboard and mouse",
         "",
         "Generated from the key-binding table (`app/ui/keys.py`); Help -> Shortcuts in the",
-        "window shows the same list. Single letters are kept free for the tools.",
+        "window shows the same list. Single letters select the tools; Ctrl inverts Add and",
+        "Subtract, Paint and Wipe while drawing.",
         "",
         "| keys | action |",
         "|---|---|",
     ]
     lines += [f"| {b.label()} | {b.description} |" for b in BINDINGS]
+    lines += ["", "| tool key | tool |", "|---|---|"]
+    lines += [f"| {tool.key} | {tool.description} |" for tool in TOOLS]
     lines += ["", "| mouse | action |", "|---|---|"]
     lines += [f"| {gesture} | {what} |" for gesture, what in MOUSE_GESTURES]
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from ..render.slices import SliceAxis, composite, extract_slice, label_lookup, w
 
 CROSSHAIR_COLOR = (255, 220, 0, 150)
 LETTER_COLOR = (255, 200, 60, 255)
+TOOL_COLOR = (80, 255, 120, 255)
 TITLES = {SliceAxis.AXIAL: "Axial", SliceAxis.CORONAL: "Coronal", SliceAxis.SAGITTAL: "Sagittal"}
 
 
@@ -125,10 +126,28 @@ class SliceView:
         width, height = camera.view_size
         dpg.draw_line((cx, 0), (cx, height), color=CROSSHAIR_COLOR, parent=self.drawlist)
         dpg.draw_line((0, cy), (width, cy), color=CROSSHAIR_COLOR, parent=self.drawlist)
+        self._draw_tool_feedback()
         left, right, top, bottom = self.layout.letters
         for text, pos in ((left, (4, height / 2 - 8)), (right, (width - 14, height / 2 - 8)),
                           (top, (width / 2 - 4, 2)), (bottom, (width / 2 - 4, height - 18))):
             dpg.draw_text(pos, text, color=LETTER_COLOR, size=16, parent=self.drawlist)
+
+    def _draw_tool_feedback(self) -> None:
+        """Brush outline under the mouse and the contour being drawn."""
+        tools = self.session.tools
+        camera = self.camera
+        if tools.contour and tools.contour_axis == self.axis.value:
+            points = [camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
+                int(r), int(c), camera.picture_shape))) for r, c in tools.contour]
+            dpg.draw_polyline(points, color=TOOL_COLOR, thickness=2, parent=self.drawlist)
+        mouse = self.local_mouse()
+        if tools.active_tool in ("paint", "wipe") and mouse is not None:
+            scale_r, scale_c = camera.scale()
+            dpg.draw_ellipse((mouse[0] - tools.brush_radius * scale_c,
+                              mouse[1] - tools.brush_radius * scale_r),
+                             (mouse[0] + tools.brush_radius * scale_c,
+                              mouse[1] + tools.brush_radius * scale_r),
+                             color=TOOL_COLOR, parent=self.drawlist)
 
     def _cursor_in_picture(self) -> tuple[int, int]:
         """Screen-picture (row, col) of the crosshair."""

@@ -6,6 +6,7 @@ import dearpygui.dearpygui as dpg
 
 from ..model.session import Session
 from ..render.slices import SliceAxis
+from ..tools.slicing import SlicePosition
 from .slice_view import SliceView
 
 GRID, BIG, SINGLE = "grid", "big", "single"
@@ -15,10 +16,11 @@ ZOOM_STEP = 1.15
 class ViewArea:
     """Places the panes, routes mouse gestures to the view under the mouse."""
 
-    def __init__(self, session: Session, parent: int | str, on_change) -> None:
+    def __init__(self, session: Session, parent: int | str, on_change, on_edit) -> None:
         self.session = session
         self.parent = parent
-        self.on_change = on_change  # called with "slice" | "window" | "camera" | "cursor"
+        self.on_change = on_change  # called with "window" | "camera" | "cursor" | "brush"
+        self.on_edit = on_edit  # runs a tool action like MainWindow.act
         self.views = {axis.name.lower(): SliceView(session, axis, parent) for axis in SliceAxis}
         with dpg.child_window(parent=parent, tag="pane_3d", border=True):
             dpg.add_text("3D")
@@ -84,6 +86,19 @@ class ViewArea:
                 return view
         return None
 
+    def _tool_point(self, view: SliceView, x: float, y: float):
+        """(slice position, plane point) of a view point for the tools, or None."""
+        voxel = view.voxel_at(x, y)
+        if voxel is None:
+            return None
+        axis = view.axis.value
+        position = SlicePosition(axis, voxel[axis], self.session.time_step)
+        return position, tuple(v for k, v in enumerate(voxel) if k != axis)
+
+    def _drawing(self) -> bool:
+        session = self.session
+        return session.tools.active_tool is not None and session.segmentation_index is not None
+
     def on_mouse_down(self, button: int) -> None:
         if self._drag is not None or self.session.image_index is None:
             return
@@ -92,10 +107,20 @@ class ViewArea:
             return
         x, y = view.local_mouse()
         self._drag = (view.name, button, x, y)
-        if button == dpg.mvMouseButton_Left and not _shift_down():
+        if button != dpg.mvMouseButton_Left or _shift_down():
+            return
+        if self._drawing():
+            # While a tool is active, clicks draw and the crosshair stays where it is.
+            target = self._tool_point(view, x, y)
+            if target is not None:
+                self.on_edit(self.session.tools.press, self.session.document, *target,
+                             _ctrl_down())
+        else:
             self._move_cursor(view, x, y)
 
     def on_mouse_move(self) -> None:
+        if self.session.tools.active_tool in ("paint", "wipe"):
+            self.on_change("brush")  # the brush outline follows the mouse
         if self._drag is None:
             return
         name, button, last_x, last_y = self._drag
@@ -110,6 +135,10 @@ class ViewArea:
             per_pixel = entry.width / 256
             self.session.set_window(entry.level - dy * per_pixel, entry.width + dx * per_pixel)
             self.on_change("window")
+        elif button == dpg.mvMouseButton_Left and self._drawing():
+            target = self._tool_point(view, x, y)
+            if target is not None and self.session.tools.busy:
+                self.on_edit(self.session.tools.drag, target[1])
         elif button == dpg.mvMouseButton_Left:
             self._move_cursor(view, x, y)
         elif button == dpg.mvMouseButton_Right and dy:
@@ -121,6 +150,8 @@ class ViewArea:
 
     def on_mouse_up(self) -> None:
         self._drag = None
+        if self.session.tools.busy:
+            self.on_edit(self.session.tools.release, self.session.document)
 
     def on_wheel(self, delta: int) -> bool:
         """Slice step, or zoom with Ctrl; returns whether a view took the wheel."""
@@ -130,6 +161,10 @@ class ViewArea:
         if _ctrl_down():
             view.camera.zoom_at(*view.local_mouse(), ZOOM_STEP if delta > 0 else 1 / ZOOM_STEP)
             self.on_change("camera")
+        elif _shift_down():
+            tools = self.session.tools
+            tools.set_brush_radius(tools.brush_radius + (1 if delta > 0 else -1))
+            self.on_change("brush")
         else:
             self.step_slice(view, 1 if delta > 0 else -1)
         return True

@@ -1,0 +1,50 @@
+"""The tool panel: a button per 2D tool (tooltip with its shortcut) and tool options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dearpygui.dearpygui as dpg
+
+from ..model.session import Session
+from ..tools.controller import TOOLS
+
+PANEL = "tool_panel"
+ACTIVE_THEME = "active_tool_theme"
+
+
+def _ensure_theme() -> None:
+    if dpg.does_item_exist(ACTIVE_THEME):
+        return
+    with dpg.theme(tag=ACTIVE_THEME), dpg.theme_component(dpg.mvButton):
+        dpg.add_theme_color(dpg.mvThemeCol_Button, (40, 110, 200))
+
+
+def build_tool_panel(parent: int | str, session: Session, select: Callable[[str | None], None],
+                     act: Callable) -> None:
+    _ensure_theme()
+    if dpg.does_item_exist(PANEL):
+        dpg.delete_item(PANEL)
+    tools = session.tools
+    with dpg.group(parent=parent, tag=PANEL):
+        dpg.add_separator()
+        dpg.add_text("2D tools  (Esc: none)")
+        for row_start in range(0, len(TOOLS), 3):
+            with dpg.group(horizontal=True):
+                for tool in TOOLS[row_start : row_start + 3]:
+                    button = dpg.add_button(label=f"{tool.name.capitalize()} ({tool.key})",
+                                            tag=f"tool_{tool.name}", width=104,
+                                            callback=lambda s, a, u: select(u),
+                                            user_data=tool.name)
+                    with dpg.tooltip(button):
+                        dpg.add_text(f"{tool.description}\nShortcut: {tool.key}"
+                                     + ("\nCtrl inverts while drawing"
+                                        if tool.name in ("add", "subtract", "paint", "wipe")
+                                        else ""))
+                    if tools.active_tool == tool.name:
+                        dpg.bind_item_theme(button, ACTIVE_THEME)
+        if tools.active_tool in ("paint", "wipe"):
+            dpg.add_slider_float(label="brush radius (px)  [ ]", tag="brush_radius",
+                                 default_value=tools.brush_radius, min_value=1,
+                                 max_value=60, width=200,
+                                 callback=lambda s, a: act(tools.set_brush_radius, a))
