@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import formats
 from ..render.windowing import auto_window, preset_window
 from ..tools.controller import ToolController
+from ..tools.interpolation import SliceInterpolator
 from .document import SegmentationDocument
 from .image import ReferenceImage
 from .naming import LabelNaming, NamingMode
@@ -76,6 +77,7 @@ class Session:
         self.time_step = 0
         self.cursor_zyx = (0, 0, 0)  # the crosshair, shared by all slice views
         self.tools = ToolController()
+        self.interpolator = SliceInterpolator()
 
     # --- selection ---------------------------------------------------------------------
     @property
@@ -252,6 +254,26 @@ class Session:
         del entry.segmentations[index]
         remaining = len(entry.segmentations)
         self.segmentation_index = min(index, remaining - 1) if remaining else None
+
+    def set_interpolation(self, enabled: bool, axis: int | None = None) -> None:
+        """Turn 2D interpolation on/off; ``axis`` is the orientation it suggests in."""
+        self.interpolator.enabled = bool(enabled)
+        if axis is not None:
+            self.interpolator.axis = axis
+        self.update_interpolation()
+
+    def update_interpolation(self) -> None:
+        if self.image_index is None or self.segmentation_index is None:
+            return
+        self.interpolator.update(self.document, self.interpolator.axis, self.time_step)
+
+    def confirm_interpolation(self, slice_index: int | None = None) -> int:
+        """Accept one suggested slice, or all of them (one undo step either way)."""
+        self.update_interpolation()
+        indices = None if slice_index is None else [slice_index]
+        changed = self.interpolator.confirm(self.document, self.time_step, indices)
+        self.update_interpolation()
+        return changed
 
     def set_segmentation_visible(self, index: int, visible: bool) -> None:
         self.image_entry.segmentations[index].visible = bool(visible)

@@ -308,6 +308,8 @@ class MainWindow:
         if self.views.arrange_if_resized():
             self.overlays_dirty = self.layout_pending = True
         if has_image and (self.pixels_dirty or self.overlays_dirty):
+            if self.pixels_dirty and not session.tools.busy:
+                session.update_interpolation()
             outline = session.preferences.overlay_style == "outline"
             for view in self.views.views.values():
                 if self.pixels_dirty or view.rendered_slice != view.slice_index:

@@ -12,11 +12,19 @@ import numpy as np
 from ..model.session import Session
 from ..render.camera import Camera
 from ..render.orientation import PlaneLayout, plane_layout
-from ..render.slices import SliceAxis, composite, extract_slice, label_lookup, window_to_gray
+from ..render.slices import (
+    SliceAxis,
+    composite,
+    extract_slice,
+    label_lookup,
+    outline_mask,
+    window_to_gray,
+)
 
 CROSSHAIR_COLOR = (255, 220, 0, 150)
 LETTER_COLOR = (255, 200, 60, 255)
 TOOL_COLOR = (80, 255, 120, 255)
+SUGGESTION_RGB = (1.0, 1.0, 0.0)  # interpolation suggestions: yellow outline
 TITLES = {SliceAxis.AXIAL: "Axial", SliceAxis.CORONAL: "Coronal", SliceAxis.SAGITTAL: "Sagittal"}
 
 
@@ -107,6 +115,10 @@ class SliceView:
                                                         self.slice_index))
                 planes.append((labels, label_lookup(shown, size)))
         picture = composite(gray, planes, outline=outline)
+        suggestion = session.interpolator.suggestion_for(self.axis.value, self.slice_index)
+        if suggestion is not None:
+            edge = outline_mask(layout.to_screen(suggestion).astype(np.uint8))
+            picture[edge, :3] = SUGGESTION_RGB
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

@@ -43,6 +43,21 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
                                         else ""))
                     if tools.active_tool == tool.name:
                         dpg.bind_item_theme(button, ACTIVE_THEME)
+        interpolator = session.interpolator
+        dpg.add_checkbox(label="2D interpolation", tag="interpolation_enabled",
+                         default_value=interpolator.enabled,
+                         callback=lambda s, a: act(session.set_interpolation, a))
+        if interpolator.enabled:
+            pending = interpolator.slice_indices
+            dpg.add_text(f"{len(pending)} suggested slice(s) in the "
+                         f"{('axial', 'coronal', 'sagittal')[interpolator.axis]} view",
+                         tag="interpolation_status")
+            with dpg.group(horizontal=True):
+                dpg.add_button(label="Confirm this slice", tag="confirm_slice",
+                               callback=lambda: act(session.confirm_interpolation,
+                                                    session.cursor_zyx[interpolator.axis]))
+                dpg.add_button(label="Confirm all", tag="confirm_all",
+                               callback=lambda: act(session.confirm_interpolation))
         if tools.active_tool in ("paint", "wipe"):
             dpg.add_slider_float(label="brush radius (px)  [ ]", tag="brush_radius",
                                  default_value=tools.brush_radius, min_value=1,

@@ -113,6 +113,8 @@ class ViewArea:
             # While a tool is active, clicks draw and the crosshair stays where it is.
             target = self._tool_point(view, x, y)
             if target is not None:
+                # Interpolation suggests in the orientation the user draws in.
+                self.session.interpolator.axis = view.axis.value
                 self.on_edit(self.session.tools.press, self.session.document, *target,
                              _ctrl_down())
         else:

@@ -86,3 +86,20 @@ def test_preferences_apply_to_open_documents_and_persist(isolated_config):
     assert document.history.budget_bytes == 3 * 1024 * 1024
     assert session.add_label().name == "Liver"  # first built-in suggestion
     assert Session().preferences.undo_budget_mb == 3
+
+
+def test_interpolation_through_the_session():
+    session = make_session()
+    session.new_segmentation()
+    square = np.zeros((1, 5, 6), bool)
+    square[0, 1:4, 1:4] = True
+    session.write(MaskRegion(square, (0, 0, 0)))
+    session.write(MaskRegion(square, (3, 0, 0)))
+    session.set_interpolation(True, axis=0)
+    assert session.interpolator.slice_indices == [1, 2]
+    assert session.confirm_interpolation(1) == 9
+    assert session.interpolator.slice_indices == [2]
+    session.confirm_interpolation()
+    assert (session.segmentation.groups[0].array[0, :4, 1:4, 1:4] == 1).all()
+    session.undo()
+    assert session.segmentation.groups[0].array[0, 2].sum() == 0
