@@ -25,6 +25,7 @@ CROSSHAIR_COLOR = (255, 220, 0, 150)
 LETTER_COLOR = (255, 200, 60, 255)
 TOOL_COLOR = (80, 255, 120, 255)
 SUGGESTION_RGB = (1.0, 1.0, 0.0)  # interpolation suggestions: yellow outline
+PREVIEW_RGB = (0.0, 1.0, 0.3)  # tool previews (region growing): green outline
 TITLES = {SliceAxis.AXIAL: "Axial", SliceAxis.CORONAL: "Coronal", SliceAxis.SAGITTAL: "Sagittal"}
 
 
@@ -119,6 +120,10 @@ class SliceView:
         if suggestion is not None:
             edge = outline_mask(layout.to_screen(suggestion).astype(np.uint8))
             picture[edge, :3] = SUGGESTION_RGB
+        preview = session.tools.preview
+        if preview is not None and preview[:2] == (self.axis.value, self.slice_index):
+            edge = outline_mask(layout.to_screen(preview[2]).astype(np.uint8))
+            picture[edge, :3] = PREVIEW_RGB
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

@@ -115,8 +115,10 @@ class ViewArea:
             if target is not None:
                 # Interpolation suggests in the orientation the user draws in.
                 self.session.interpolator.axis = view.axis.value
-                self.on_edit(self.session.tools.press, self.session.document, *target,
-                             _ctrl_down())
+                session = self.session
+                entry = session.image_entry
+                self.on_edit(session.tools.press, session.document, *target, _ctrl_down(),
+                             entry.image.array[session.time_step], entry.width)
         else:
             self._move_cursor(view, x, y)
 

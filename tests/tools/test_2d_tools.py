@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from demarcate.tools.brush import BrushStroke, capsule
@@ -164,3 +165,23 @@ def test_controller_routes_mouse_to_tools_and_ctrl_inverts():
     tools.release(document)
     assert labels[6, 6] == 0 and labels[8, 8] == 1
     assert document.history.undo_depth == 3
+
+
+def test_controller_region_growing_previews_while_dragging_and_writes_on_release():
+    from demarcate.tools.controller import ToolController
+
+    document = empty_document((3, 40, 40))
+    image = np.zeros((3, 40, 40), np.float32)
+    image[1, 10:30, 10:30] = 100
+    image[1, 10:30, 30:35] = 130  # brighter rim, joins only when the range widens
+    tools = ToolController()
+    tools.select("region_growing")
+    position = SlicePosition(0, 1)
+    tools.press(document, position, (20, 20), image_zyx=image, window_width=200)
+    axis, index, first = tools.preview
+    assert (axis, index) == (0, 1) and first.sum() > 300 and not first[20, 32]
+    tools.drag((0, 20))  # drag up: wider range
+    assert tools.preview[2][20, 32]
+    tools.release(document)
+    assert plane(document, position)[20, 32] == 1 and tools.preview is None
+    assert document.history.undo_depth == 1

@@ -1,0 +1,83 @@
+"""Region growing 2D: a click seeds an intensity range; dragging reshapes it live.
+
+As MITK: the range starts at the seed's 3x3 mean +- 10 % of the window width (or, when
+the click lands in an existing region of the label, from that region's statistics);
+while the button is held, dragging up widens and down narrows the range, left/right
+shifts it. The region is 4-connected, smoothed by a 5x5 majority and hole-filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from skimage.segmentation import flood
+
+from ..model.document import SegmentationDocument
+from .slicing import SlicePosition, label_plane, plane_of, region_from_plane
+
+DRAG_PIXELS_PER_WIDTH = 30.0  # dragging this many slice pixels doubles/halves the range
+
+
+def grow_region(plane: np.ndarray, seed_rc: tuple[int, int], lower: float,
+                upper: float) -> np.ndarray:
+    """4-connected pixels within [lower, upper] reached from the seed, smoothed."""
+    if not lower <= plane[seed_rc] <= upper:
+        return np.zeros(plane.shape, dtype=bool)
+    inside = (plane >= lower) & (plane <= upper)
+    region = flood(inside, seed_rc, connectivity=1)
+    majority = ndimage.uniform_filter(region.astype(np.float32), size=5) > 0.5
+    smoothed = ndimage.binary_fill_holes(majority)
+    # The majority filter can detach the seed's own pixel on thin structures: keep the
+    # component holding the seed.
+    components, _ = ndimage.label(smoothed, structure=ndimage.generate_binary_structure(2, 1))
+    seed_component = components[seed_rc]
+    return components == seed_component if seed_component else region
+
+
+@dataclass
+class RegionGrowing:
+    """One click-and-drag of the tool: preview while dragging, write on release."""
+
+    image_plane: np.ndarray
+    seed_rc: tuple[int, int]
+    lower: float
+    upper: float
+    start_rc: tuple[float, float] | None = None
+    preview: np.ndarray | None = None
+
+    @classmethod
+    def start(cls, document: SegmentationDocument, image_zyx: np.ndarray,
+              position: SlicePosition, seed_rc: tuple[int, int],
+              window_width: float) -> RegionGrowing:
+        plane = plane_of(image_zyx, position).astype(np.float32)
+        seg = document.segmentation
+        value = seg.active_label_value
+        labels = label_plane(seg, seg.group_index_of(value), position) if value else None
+        if labels is not None and labels[seed_rc] == value:
+            pixels = plane[labels == value]
+            center, half = float(pixels.mean()), float(max(pixels.std() * 2, 1.0))
+        else:
+            r, c = seed_rc
+            patch = plane[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2]
+            center, half = float(patch.mean()), 0.1 * window_width
+        tool = cls(plane, seed_rc, center - half, center + half, start_rc=None)
+        tool.preview = grow_region(plane, seed_rc, tool.lower, tool.upper)
+        return tool
+
+    def drag(self, offset_up: float, offset_right: float) -> np.ndarray:
+        """Reshape the range by a drag of (up, right) pixels since the click."""
+        center = (self.lower + self.upper) / 2
+        half = (self.upper - self.lower) / 2
+        half *= 2.0 ** (offset_up / DRAG_PIXELS_PER_WIDTH)
+        center += offset_right / DRAG_PIXELS_PER_WIDTH * max(half, 1.0)
+        self.preview = grow_region(self.image_plane, self.seed_rc, center - half,
+                                   center + half)
+        return self.preview
+
+    def confirm(self, document: SegmentationDocument, position: SlicePosition) -> int:
+        region = region_from_plane(self.preview, position) if self.preview is not None else None
+        if region is None:
+            return 0
+        return document.write(region, position.time_step, description="Region growing")
