@@ -32,6 +32,7 @@ from .views import BIG, GRID, SINGLE, ViewArea
 # Set by the real-window tests: after each panel rebuild the window writes the screen
 # rectangles of its tagged widgets there, so tests click on widgets, not on guesses.
 LAYOUT_FILE_ENV = "DEMARCATE_LAYOUT_FILE"
+LAYOUT_EVERY_FRAMES = 5
 SIDE_WIDTH = 270
 LABEL_WIDTH = 340
 
@@ -50,7 +51,7 @@ class MainWindow:
         self.pixels_dirty = True  # slice pictures must be recomposited
         self.overlays_dirty = False  # only camera/crosshair drawing changed
         self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
-        self.layout_pending = False
+        self.frame_count = 0
         self.tasks = TaskRunner()
 
     # --- actions -----------------------------------------------------------------------
@@ -89,7 +90,6 @@ class MainWindow:
         else:
             # Crosshair moves re-render only views whose slice changed (see update).
             self.overlays_dirty = True
-        self.layout_pending = True
 
     def run_in_background(self, title: str, work: Callable, on_done: Callable) -> None:
         """File work off the UI thread; the result lands through ``act`` on this thread."""
@@ -300,13 +300,9 @@ class MainWindow:
                 dpg.set_value("time_slider", session.time_step)
             self.views.arrange()
             self.update_menu()
-            self.layout_pending = self.pixels_dirty = True
-        elif self.layout_pending and self.layout_file:
-            # Rectangles are known one frame after the widgets were created.
-            self.layout_pending = False
-            self.write_layout()
+            self.pixels_dirty = True
         if self.views.arrange_if_resized():
-            self.overlays_dirty = self.layout_pending = True
+            self.overlays_dirty = True
         if has_image and (self.pixels_dirty or self.overlays_dirty):
             if self.pixels_dirty and not session.tools.busy:
                 session.update_interpolation()
@@ -320,18 +316,19 @@ class MainWindow:
             dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
             self.pixels_dirty = self.overlays_dirty = False
         self.update_status()
+        self.frame_count += 1
+        if self.layout_file and self.frame_count % LAYOUT_EVERY_FRAMES == 0:
+            self.write_layout()
 
     def write_layout(self) -> None:
         rectangles: dict[str, object] = {}
         for item in dpg.get_all_items():
             alias = dpg.get_item_alias(item)
-            if not alias or not dpg.get_item_info(item)["type"].startswith(
-                    ("mvAppItemType::mvButton", "mvAppItemType::mvSelectable",
-                     "mvAppItemType::mvCheckbox", "mvAppItemType::mvDrawlist",
-                     "mvAppItemType::mvInputText", "mvAppItemType::mvMenuItem")):
+            if not alias:
                 continue
-            if dpg.is_item_shown(item):
-                rectangles[alias] = [*dpg.get_item_rect_min(item), *dpg.get_item_rect_size(item)]
+            state = dpg.get_item_state(item)
+            if dpg.is_item_shown(item) and "rect_min" in state and "rect_size" in state:
+                rectangles[alias] = [*state["rect_min"], *state["rect_size"]]
         for name in self.views.views:
             rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
         rectangles["_cursor"] = list(self.session.cursor_zyx)
@@ -391,7 +388,8 @@ def run_app(paths: list[str], sample: bool = False) -> int:
     window = MainWindow(session)
     image_paths = sample_paths() if sample else paths[:1]
     dpg.create_context()
-    dpg.create_viewport(title=f"Demarcate {__version__}", width=1400, height=900)
+    dpg.create_viewport(title=f"Demarcate {__version__}", width=1400, height=900, x_pos=0,
+                        y_pos=0)
     window.build()
     # Files named on the command line are read before the first frame, in order.
     for path in image_paths:

@@ -55,8 +55,9 @@ def show_save_as(initial_path: str, save: Callable[[str, int], None]) -> None:
 
     def on_save(*_args) -> None:
         path = dpg.get_value("save_path").strip()
+        version = chosen_format()[1]
         dpg.delete_item(WINDOW)
-        save(path, chosen_format()[1])
+        save(path, version)
 
     with dpg.window(label="Save segmentation as", tag=WINDOW, modal=True, width=640,
                     autosize=True, on_close=lambda: dpg.delete_item(WINDOW)):

@@ -94,16 +94,50 @@ class RunningApp:
         x, y, w, h = self.wait_for_item(tag)
         return (int(self.window_origin[0] + x + w * fx), int(self.window_origin[1] + y + h * fy))
 
-    def click(self, tag: str, fx: float = 0.5, fy: float = 0.5) -> None:
+    def hover(self, tag: str, fx: float = 0.5, fy: float = 0.5) -> tuple[int, int]:
+        """Move the mouse onto a widget and give the app a few frames to notice."""
         x, y = self.screen_point(tag, fx, fy)
         self.xdotool("mousemove", str(x), str(y))
-        time.sleep(0.15)
-        self.xdotool("click", "1")
+        time.sleep(0.3)
+        return x, y
+
+    def click(self, tag: str, fx: float = 0.5, fy: float = 0.5, button: int = 1) -> None:
+        self.hover(tag, fx, fy)
+        self.xdotool("click", str(button))
         time.sleep(0.3)
 
-    def key(self, chord: str) -> None:
-        self.xdotool("key", "--delay", "100", chord)
+    def drag(self, tag: str, points: list[tuple[float, float]], key: str | None = None) -> None:
+        """Press at the first point (fractions of the widget), move through the rest,
+        release; optionally holding a modifier key."""
+        x, y = self.hover(tag, *points[0])
+        if key:
+            self.xdotool("keydown", key)
+            time.sleep(0.1)
+        self.xdotool("mousedown", "1")
+        time.sleep(0.15)
+        for fx, fy in points[1:]:
+            px, py = self.screen_point(tag, fx, fy)
+            self.xdotool("mousemove", str(px), str(py))
+            time.sleep(0.08)
+        self.xdotool("mouseup", "1")
+        if key:
+            time.sleep(0.1)
+            self.xdotool("keyup", key)
         time.sleep(0.4)
+
+    def key(self, chord: str) -> None:
+        """Press a key or chord ("ctrl+z") holding each key for a few frames: a press and
+        release inside one frame can go unseen by the app's per-frame key polling."""
+        keys = chord.split("+")
+        for name in keys:
+            self.xdotool("keydown", name)
+            time.sleep(0.05)
+        # Long enough for a few frames, shorter than the 0.275 s before key repeat starts.
+        time.sleep(0.08)
+        for name in reversed(keys):
+            self.xdotool("keyup", name)
+            time.sleep(0.03)
+        time.sleep(0.35)
 
     def screenshot(self, name: str) -> np.ndarray:
         """The whole screen as an (H, W, 3) uint8 array (and a PNG in the work folder)."""
