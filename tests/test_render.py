@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from demarcate.render.orientation import plane_layout
 from demarcate.render.slices import (
@@ -75,3 +76,12 @@ def test_outline_keeps_only_label_borders():
     labels[1:4, 1:4] = 1
     edge = outline_mask(labels)
     assert edge.sum() == 8 and not edge[2, 2]
+
+
+def test_default_window_is_soft_tissue_for_ct_and_percentiles_otherwise():
+    from demarcate.render.windowing import CT_PRESETS, default_window
+
+    ct = np.array([-1024, 0, 40, 1000], np.int16)
+    assert default_window(ct) == CT_PRESETS["CT soft tissue"]
+    level, width = default_window(np.linspace(0, 100, 1001, dtype=np.float32))
+    assert level == pytest.approx(50, abs=1) and width == pytest.approx(98, abs=1)

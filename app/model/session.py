@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import formats
-from ..render.windowing import auto_window, preset_window
+from ..render.windowing import default_window, preset_window
 from ..tools.controller import ToolController
 from ..tools.interpolation import SliceInterpolator
 from .document import SegmentationDocument
@@ -62,7 +62,7 @@ class ImageEntry:
     width: float = 1.0
 
     def __post_init__(self) -> None:
-        self.level, self.width = auto_window(self.image.array[0])
+        self.level, self.width = default_window(self.image.array[0])
 
 
 class Session:

@@ -26,6 +26,22 @@ def auto_window(volume: np.ndarray, low_percent: float = 1.0,
     return float(low + high) / 2, float(max(high - low, 1.0))
 
 
+def default_window(volume: np.ndarray) -> tuple[float, float]:
+    """Soft-tissue window for CT (integer voxels reaching air at about -1000 HU), the
+    percentile window for everything else (MR, ultrasound)."""
+    if np.issubdtype(volume.dtype, np.integer) and volume.min() <= -900:
+        return CT_PRESETS["CT soft tissue"]
+    return auto_window(volume)
+
+
+def preset_name(level: float, width: float) -> str:
+    """The preset a window equals, for the toolbar; "Custom" after manual windowing."""
+    for name, values in CT_PRESETS.items():
+        if np.allclose(values, (level, width)):
+            return name
+    return "Custom"
+
+
 def window_presets() -> list[str]:
     return [AUTO, *CT_PRESETS]
 

@@ -18,7 +18,7 @@ import dearpygui.dearpygui as dpg
 
 from .. import __version__, formats
 from ..model.session import Session
-from ..render.windowing import AUTO, window_presets
+from ..render.windowing import AUTO, preset_name, window_presets
 from . import keys
 from .data_panel import build_data_panel
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
@@ -314,6 +314,7 @@ class MainWindow:
                     view.draw_overlays()
             entry = session.image_entry
             dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
+            dpg.set_value("window_preset", preset_name(entry.level, entry.width))
             self.pixels_dirty = self.overlays_dirty = False
         self.update_status()
         self.frame_count += 1
