@@ -1,0 +1,28 @@
+"""Readers and writers for images, segmentations (MITK, Slicer, label maps), label-set
+presets, name suggestions and ITK-SNAP label descriptions.
+
+Every reader raises ``FormatError`` with a one-line message naming the file and the
+problem and never returns anything half-loaded; every writer is atomic.
+"""
+
+from .errors import FormatError
+from .images import read_image, write_image
+from .itksnap import read_itksnap_labels, write_itksnap_labels
+from .presets import read_preset, write_preset
+from .segmentation_io import describe_segmentation_file, read_segmentation, write_segmentation
+from .suggestions import read_suggestions, write_suggestions
+
+__all__ = [
+    "FormatError",
+    "describe_segmentation_file",
+    "read_image",
+    "read_itksnap_labels",
+    "read_preset",
+    "read_segmentation",
+    "read_suggestions",
+    "write_image",
+    "write_itksnap_labels",
+    "write_preset",
+    "write_segmentation",
+    "write_suggestions",
+]

@@ -1,0 +1,77 @@
+"""Reference images: every format SimpleITK reads, including DICOM series folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from ..atomic import atomic_path
+from ..model.image import ReferenceImage
+from .errors import first_line, format_error
+from .gzip_check import verify_file
+from .sitk_arrays import arrays_of, geometry_of, read_sitk, to_sitk, write_sitk
+
+
+def _read_dicom_series(folder: Path) -> sitk.Image:
+    """The largest DICOM series in ``folder`` (a folder often holds a scout as well)."""
+    try:
+        series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder))
+    except RuntimeError as error:
+        raise format_error(folder, f"cannot scan for DICOM ({first_line(error)})") from error
+    if not series:
+        raise format_error(folder, "folder holds no DICOM series")
+    files = max(
+        (sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), uid) for uid in series),
+        key=len,
+    )
+    reader = sitk.ImageSeriesReader()
+    reader.SetFileNames(files)
+    try:
+        return reader.Execute()
+    except RuntimeError as error:
+        raise format_error(folder, f"cannot read DICOM series ({first_line(error)})") from error
+
+
+def _image_name(path: Path) -> str:
+    name = path.name
+    for suffix in (".nii.gz", ".gipl.gz", ".nrrd", ".nhdr", ".nii", ".mha", ".mhd", ".gipl"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem if path.suffix else name
+
+
+def read_image(path: str | os.PathLike) -> ReferenceImage:
+    """Read a scalar image as (T, Z, Y, X); refuse RGB/vector images with a clear message.
+
+    Gzip payloads are verified first, because ITK may decode a damaged stream silently.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise format_error(path, "no such file or folder")
+    if path.is_dir():
+        image = _read_dicom_series(path)
+    else:
+        verify_file(path)
+        image = read_sitk(path)
+    components = image.GetNumberOfComponentsPerPixel()
+    if components > 1:
+        raise format_error(
+            path,
+            f"has {components} components per voxel (RGB or vector image); "
+            "Demarcate needs a scalar (grey-value) image",
+        )
+    if "complex" in image.GetPixelIDTypeAsString():
+        raise format_error(path, "has complex voxels; Demarcate needs a real-valued image")
+    geometry = geometry_of(image, path)
+    array = arrays_of(image, path)
+    return ReferenceImage(array, geometry, name=_image_name(path), source_path=str(path))
+
+
+def write_image(image: ReferenceImage, path: str | os.PathLike) -> None:
+    """Write an image atomically in the format its suffix names (NIfTI, NRRD, MHA...)."""
+    sitk_image = to_sitk(np.asarray(image.array), image.geometry)
+    with atomic_path(path) as temp:
+        write_sitk(sitk_image, temp)

@@ -1,0 +1,166 @@
+"""MITK multilabel segmentation .nrrd: read versions 1-4 (and pre-2023 files), write 1-4.
+
+One uint16 array per group; with several groups the NRRD's first axis is a "vector" axis
+holding the groups. Label metadata is JSON in a header key (see mitk_json.py). Header
+keys MITK adds for its own bookkeeping (uid, DICOM tags, relations) are kept verbatim in
+``Segmentation.extra_header`` so that a read/write cycle does not lose them.
+
+Facts from MITK 2023.04's MultiLabelSegmentationIO: it writes modality, version "1", the
+label-group JSON, ``unlabeledlabellock`` as "0"/"1", its property list and
+``org_mitk_uid``; its reader refuses a version above 1 and needs as many JSON groups as
+the image has components. Pre-2023 files (LabelSetImage) have modality
+``org.mitk.image.multilabel``, a ``layers`` count, ``layer_NNN`` label counts and one XML
+label per ``org.mitk.label_NNN_NNNNN`` key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from ..model.geometry import Geometry
+from ..model.segmentation import Segmentation
+from .decoded import Decoded, DecodedGroup, renumber_duplicates, split_components
+from .errors import format_error
+from .mitk_json import group_to_json, groups_from_json
+from .mitk_xml import label_from_xml
+from .nrrd_writer import write_label_nrrd
+
+MODALITY_KEY = "modality"
+MODALITY = "org.mitk.multilabel.segmentation"
+LEGACY_MODALITY = "org.mitk.image.multilabel"
+VERSION_KEY = "org.mitk.multilabel.segmentation.version"
+GROUPS_KEY = "org.mitk.multilabel.segmentation.labelgroups"
+UNLABELED_LOCK_KEY = "org.mitk.multilabel.segmentation.unlabeledlabellock"
+OWN_KEYS = (MODALITY_KEY, VERSION_KEY, GROUPS_KEY, UNLABELED_LOCK_KEY)
+READ_VERSIONS = (1, 2, 3, 4)
+WRITE_VERSIONS = (1, 2, 3, 4)
+
+
+def is_mitk(keyvalues: dict[str, str]) -> bool:
+    return keyvalues.get(MODALITY_KEY) == MODALITY or GROUPS_KEY in keyvalues
+
+
+def is_legacy_mitk(keyvalues: dict[str, str]) -> bool:
+    return keyvalues.get(MODALITY_KEY) == LEGACY_MODALITY or any(
+        key.startswith("org.mitk.label_") for key in keyvalues
+    )
+
+
+def _groups_of(array: np.ndarray, count: int, path: str | os.PathLike) -> list[np.ndarray]:
+    arrays = split_components(array)
+    if len(arrays) != count:
+        raise format_error(
+            path, f"holds {len(arrays)} group image(s) but its header describes {count} group(s)"
+        )
+    return arrays
+
+
+def _is_foreign_key(key: str) -> bool:
+    """Header keys that belong to Slicer and must not be written into an MITK file."""
+    return key.startswith("Segment")
+
+
+def decode_mitk(
+    keyvalues: dict[str, str], array: np.ndarray, geometry: Geometry, path: str | os.PathLike
+) -> Decoded:
+    """Decode a current (2023+) MITK multilabel segmentation."""
+    text = keyvalues.get(VERSION_KEY)
+    if text is None:
+        raise format_error(path, f"MITK segmentation header lacks '{VERSION_KEY}'")
+    try:
+        version = int(text.strip())
+    except ValueError:
+        raise format_error(path, f"MITK segmentation version {text!r} is not a number") from None
+    if version not in READ_VERSIONS:
+        raise format_error(
+            path,
+            f"MITK segmentation version {version} is unknown (Demarcate reads versions "
+            f"{READ_VERSIONS[0]}-{READ_VERSIONS[-1]})",
+        )
+    if GROUPS_KEY not in keyvalues:
+        raise format_error(path, f"MITK segmentation header lacks '{GROUPS_KEY}'")
+    try:
+        data = json.loads(keyvalues[GROUPS_KEY])
+    except json.JSONDecodeError as error:
+        raise format_error(path, f"label groups are not valid JSON ({error})") from error
+    groups = groups_from_json(data, path)
+    arrays = _groups_of(array, len(groups), path)
+    return Decoded(
+        [
+            DecodedGroup(name or f"Group {index}", arr, labels, extra)
+            for index, ((name, labels, extra), arr) in enumerate(zip(groups, arrays, strict=True))
+        ],
+        geometry,
+        "mitk",
+        version,
+        {k: v for k, v in keyvalues.items() if k not in OWN_KEYS},
+        keyvalues.get(UNLABELED_LOCK_KEY, "0").strip().lower() in ("1", "true"),
+    )
+
+
+def _legacy_key(keyvalues: dict[str, str], suffix: str) -> str | None:
+    """MITK's legacy reader finds keys by substring; accept both key spellings."""
+    for key in (suffix, f"org.mitk.{suffix}"):
+        if key in keyvalues:
+            return keyvalues[key]
+    return None
+
+
+def decode_legacy_mitk(
+    keyvalues: dict[str, str], array: np.ndarray, geometry: Geometry, path: str | os.PathLike
+) -> Decoded:
+    """Decode a pre-2023 MITK LabelSetImage (XML label per header key)."""
+    try:
+        layers = int(keyvalues.get("layers", "1"))
+    except ValueError:
+        raise format_error(path, "legacy MITK header has a bad 'layers' count") from None
+    arrays = _groups_of(array, layers, path)
+    groups = []
+    for layer in range(layers):
+        count_text = keyvalues.get(f"layer_{layer:03d}", "0")
+        labels = []
+        for index in range(int(count_text) if count_text.strip().isdigit() else 0):
+            xml = _legacy_key(keyvalues, f"label_{layer:03d}_{index:05d}")
+            if xml is None:
+                raise format_error(path, f"legacy MITK header lacks label {index} of layer {layer}")
+            try:
+                element = ET.fromstring(xml.strip())
+            except ET.ParseError as error:
+                raise format_error(path, f"label XML is not valid ({error})") from error
+            label = label_from_xml(element, path, f"layer {layer}")
+            if label is not None:
+                labels.append(label)
+        groups.append(DecodedGroup(f"Group {layer}", arrays[layer], labels))
+    renumber_duplicates(groups)
+    own = ("modality", "layers")
+    extra = {
+        k: v
+        for k, v in keyvalues.items()
+        if k not in own and not k.startswith(("layer_", "label_", "org.mitk.label_"))
+    }
+    return Decoded(groups, geometry, "mitk-legacy", None, extra)
+
+
+def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1) -> None:
+    """Write an MITK multilabel .nrrd of the given format version (1 = MITK 2023.04)."""
+    if version not in WRITE_VERSIONS:
+        raise format_error(path, f"cannot write MITK segmentation version {version}")
+    groups = [
+        group_to_json(group.name if version >= 2 else None, group.labels, group.extra, version)
+        for group in seg.groups
+    ]
+    keyvalues = {k: v for k, v in seg.extra_header.items() if not _is_foreign_key(k)}
+    keyvalues.update(
+        {
+            MODALITY_KEY: MODALITY,
+            VERSION_KEY: str(version),
+            GROUPS_KEY: json.dumps(groups, separators=(",", ":"), ensure_ascii=False),
+            UNLABELED_LOCK_KEY: "1" if seg.unlabeled_locked else "0",
+        }
+    )
+    arrays = [group.array for group in seg.groups]
+    write_label_nrrd(path, arrays, seg.geometry, keyvalues, dtype=np.uint16)
