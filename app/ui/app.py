@@ -169,6 +169,7 @@ class MainWindow:
             "layout_big": lambda: views.set_mode(BIG, self._view_name_under_mouse()),
             "layout_single": lambda: views.set_mode(SINGLE, self._view_name_under_mouse()),
             "no_tool": lambda: self.select_tool(None),
+            "delete_anchor": lambda: self.edit(self.session.tools.delete_selected_anchor),
             "brush_smaller": lambda: self.act(self.session.tools.set_brush_radius,
                                               self.session.tools.brush_radius - 1),
             "brush_larger": lambda: self.act(self.session.tools.set_brush_radius,

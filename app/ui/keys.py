@@ -29,6 +29,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("redo", "Y", ctrl=True, description="Redo"),
     Binding("redo", "Z", ctrl=True, shift=True, description="Redo"),
     Binding("save", "S", ctrl=True, description="Save the segmentation"),
+    Binding("save_as", "S", ctrl=True, shift=True, description="Save the segmentation as..."),
     Binding("open", "O", ctrl=True, description="Open an image"),
     Binding("new_segmentation", "N", ctrl=True, description="New segmentation"),
     Binding("add_label", "Plus", ctrl=True, description="Add a label"),
@@ -45,6 +46,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("no_tool", "Escape", description="No tool: clicks move the crosshair"),
     Binding("brush_smaller", "Open_Brace", description="Smaller brush"),
     Binding("brush_larger", "Close_Brace", description="Larger brush"),
+    Binding("delete_anchor", "Delete", description="Lasso: delete the selected anchor"),
 )
 
 # Mouse gestures, listed in the Help window beside the keys.

@@ -153,10 +153,17 @@ class SliceView:
         """Brush outline under the mouse and the contour being drawn."""
         tools = self.session.tools
         camera = self.camera
-        if tools.contour and tools.contour_axis == self.axis.value:
+        outline = tools.outline
+        if outline is not None and outline[0] == self.axis.value and outline[1]:
             points = [camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
-                int(r), int(c), camera.picture_shape))) for r, c in tools.contour]
+                int(r), int(c), camera.picture_shape))) for r, c in outline[1]]
             dpg.draw_polyline(points, color=TOOL_COLOR, thickness=2, parent=self.drawlist)
+            if tools.anchors is not None:
+                for index, (r, c) in enumerate(tools.anchors.anchors):
+                    x, y = camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
+                        int(r), int(c), camera.picture_shape)))
+                    color = (255, 80, 80, 255) if index == tools.anchors.selected else TOOL_COLOR
+                    dpg.draw_circle((x, y), 4, color=color, fill=color, parent=self.drawlist)
         mouse = self.local_mouse()
         if tools.active_tool in ("paint", "wipe") and mouse is not None:
             scale_r, scale_c = camera.scale()

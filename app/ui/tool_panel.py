@@ -43,6 +43,17 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
                                         else ""))
                     if tools.active_tool == tool.name:
                         dpg.bind_item_theme(button, ACTIVE_THEME)
+        if tools.active_tool == "lasso":
+            dpg.add_radio_button(["add", "subtract"], horizontal=True, tag="lasso_mode",
+                                 default_value="subtract" if tools.lasso_subtract else "add",
+                                 callback=lambda s, a: act(setattr, tools, "lasso_subtract",
+                                                           a == "subtract"))
+            dpg.add_checkbox(label="confirm when closed", tag="lasso_auto_confirm",
+                             default_value=tools.auto_confirm,
+                             callback=lambda s, a: act(setattr, tools, "auto_confirm", a))
+            if not tools.auto_confirm:
+                dpg.add_button(label="Confirm contour", tag="lasso_confirm",
+                               callback=lambda: act(tools.confirm, session.document))
         interpolator = session.interpolator
         dpg.add_checkbox(label="2D interpolation", tag="interpolation_enabled",
                          default_value=interpolator.enabled,

@@ -123,8 +123,15 @@ class ViewArea:
             self._move_cursor(view, x, y)
 
     def on_mouse_move(self) -> None:
-        if self.session.tools.active_tool in ("paint", "wipe"):
+        tools = self.session.tools
+        if tools.active_tool in ("paint", "wipe"):
             self.on_change("brush")  # the brush outline follows the mouse
+        if tools.active_tool == "live_wire" and tools.anchors is not None:
+            view = self.view_under_mouse()
+            target = self._tool_point(view, *view.local_mouse()) if view else None
+            if target is not None:
+                tools.hover(target[1])
+                self.on_change("brush")
         if self._drag is None:
             return
         name, button, last_x, last_y = self._drag
@@ -175,8 +182,14 @@ class ViewArea:
 
     def on_double_click(self) -> None:
         view = self.view_under_mouse()
-        if view is not None:
-            self.toggle_maximised(view.name)
+        if view is None:
+            return
+        if self._drawing() and self.session.tools.active_tool in ("lasso", "live_wire"):
+            target = self._tool_point(view, *view.local_mouse())
+            if target is not None:
+                self.on_edit(self.session.tools.double_click, self.session.document, *target)
+            return
+        self.toggle_maximised(view.name)
 
     # --- navigation ----------------------------------------------------------------------
     def step_slice(self, view: SliceView | None, delta: int) -> None:

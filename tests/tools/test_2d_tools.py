@@ -185,3 +185,80 @@ def test_controller_region_growing_previews_while_dragging_and_writes_on_release
     tools.release(document)
     assert plane(document, position)[20, 32] == 1 and tools.preview is None
     assert document.history.undo_depth == 1
+
+
+def test_lasso_polygon_freehand_edit_and_confirm():
+    from demarcate.tools.controller import ToolController
+
+    document = empty_document((3, 30, 30))
+    position = SlicePosition(0, 1)
+    tools = ToolController()
+    tools.select("lasso")
+    tools.auto_confirm = False
+    tools.press(document, position, (2, 2))  # first click starts the contour
+    for corner in [(2, 20), (20, 20)]:
+        tools.press(document, position, corner)
+        tools.release(document)
+    tools.press(document, position, (20, 20))  # a drag: freehand back along the bottom
+    for point in [(21, 15), (20, 10), (20, 2)]:
+        tools.drag(point)
+    tools.release(document)
+    assert tools.anchors.freehand == [False, False, True]
+    tools.double_click(document, position, (20, 2))
+    assert tools.anchors.closed and document.history.undo_depth == 0  # waits for Confirm
+    # Edit: drag the first anchor outwards, insert one, delete it again.
+    tools.press(document, position, (2, 2))
+    tools.drag((1, 1))
+    tools.release(document)
+    assert tools.anchors.anchors[0] == (1, 1)
+    inserted = (tools.press(document, position, (1, 12), ctrl=True), tools.anchors.selected)[1]
+    tools.release(document)
+    assert tools.anchors.anchors[inserted] == (1, 12)
+    assert tools.delete_selected_anchor()
+    assert tools.confirm(document) > 0
+    labels = plane(document, position)
+    assert labels[10, 10] == 1 and labels[1, 1] == 1 and labels[25, 25] == 0
+    assert document.history.undo_depth == 1 and tools.anchors is None
+
+
+def test_lasso_subtract_mode_with_auto_confirm():
+    from demarcate.tools.controller import ToolController
+
+    document = empty_document((3, 30, 30))
+    position = SlicePosition(0, 1)
+    plane(document, position)[:, :] = 1
+    tools = ToolController(lasso_subtract=True)
+    tools.select("lasso")
+    for point in [(5, 5), (5, 15), (15, 15), (15, 5)]:
+        tools.press(document, position, point)
+        tools.release(document)
+    tools.double_click(document, position, (15, 5))
+    labels = plane(document, position)
+    assert labels[10, 10] == 0 and labels[20, 20] == 1
+
+
+def test_live_wire_follows_an_edge_and_closing_adds_the_inside():
+    from demarcate.tools.controller import ToolController
+    from demarcate.tools.live_wire import LiveWire
+
+    image = np.zeros((3, 40, 40), np.float32)
+    image[1, 10:30, 10:30] = 100  # a bright square: its border is the edge to follow
+    wire = LiveWire(image[1])
+    wire.set_anchor((10, 10))
+    path = wire.path_to((10, 29))
+    rows = [r for r, _ in path]
+    assert max(abs(r - 10) for r in rows) <= 1, "the path should run along the top edge"
+
+    document = empty_document((3, 40, 40))
+    position = SlicePosition(0, 1)
+    tools = ToolController()
+    tools.select("live_wire")
+    for corner in [(10, 10), (10, 29), (29, 29), (29, 10)]:
+        tools.press(document, position, corner, image_zyx=image)
+        tools.release(document)
+    tools.hover((20, 12))
+    assert tools.outline[1][-1] == (20.0, 12.0)
+    tools.double_click(document, position, (29, 10))
+    labels = plane(document, position)
+    assert labels[20, 20] == 1 and labels[5, 5] == 0
+    assert abs(int((labels == 1).sum()) - 400) < 60

@@ -1,0 +1,96 @@
+"""The 2D tools in the real window: shortcuts, mouse gestures, one undo step each."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import SimpleITK as sitk
+
+from .test_window import axial_slice
+
+
+def saved_labels(app, tmp_path, name: str) -> np.ndarray:
+    """Save through the Save-as dialog (typed path) and read the voxels back."""
+    target = tmp_path / f"{name}.nrrd"
+    app.key("ctrl+shift+s")
+    app.wait_for_item("save_path")
+    app.click("save_path")
+    app.key("ctrl+a")
+    app.xdotool("type", "--delay", "20", str(target))
+    app.key("Return")
+    app.wait_for(target.exists, what=f"{target.name} to be saved")
+    time.sleep(0.3)
+    return sitk.GetArrayFromImage(sitk.ReadImage(str(target)))
+
+
+def start(launch):
+    app = launch("--sample")
+    app.wait_for(lambda: app.layout().get("view_axial", [0, 0, 0])[2] > 100, what="views")
+    app.click("new_segmentation_button")
+    app.wait_for_item("label_1")
+    app.click("view_axial")  # keyboard focus to the views
+    return app
+
+
+def test_lasso_region_growing_fill_and_ctrl_wipe(launch, tmp_path):
+    app = start(launch)
+    middle = axial_slice(app) - 1
+
+    app.key("l")
+    app.wait_for_item("lasso_mode")
+    for fx, fy in [(0.25, 0.35), (0.60, 0.35), (0.60, 0.65)]:
+        app.click("view_axial", fx, fy)
+    app.hover("view_axial", 0.25, 0.65)
+    app.xdotool("click", "--repeat", "2", "--delay", "60", "1")  # double click closes
+    time.sleep(0.5)
+    lasso = saved_labels(app, tmp_path, "lasso")[middle] == 1
+    assert lasso.sum() > 100
+
+    # Ctrl+Paint is Wipe: a stroke across the lasso area clears part of it.
+    app.click("view_axial")
+    app.key("p")
+    app.wait_for_item("brush_radius")
+    app.drag("view_axial", [(0.40, 0.50), (0.45, 0.50)], key="ctrl")
+    wiped = saved_labels(app, tmp_path, "wiped")[middle] == 1
+    assert 0 < wiped.sum() < lasso.sum()
+
+    # Fill the wiped hole back: click inside it.
+    app.click("view_axial")
+    app.key("f")
+    app.wait_for_item("tool_fill")
+    app.click("view_axial", 0.425, 0.50)
+    filled = saved_labels(app, tmp_path, "filled")[middle] == 1
+    assert wiped.sum() < filled.sum() <= lasso.sum()
+
+    # Region growing: click-and-drag upwards on the liver widens the previewed region.
+    app.click("view_axial")
+    app.key("Escape")
+    app.key("r")
+    app.wait_for_item("tool_region_growing")
+    app.drag("view_axial", [(0.30, 0.75), (0.30, 0.7), (0.30, 0.65)])
+    grown = saved_labels(app, tmp_path, "grown")[middle] == 1
+    assert grown.sum() > filled.sum()
+
+    app.key("ctrl+z")
+    undone = saved_labels(app, tmp_path, "undone")[middle] == 1
+    np.testing.assert_array_equal(undone, filled)
+
+
+def test_interpolation_confirm_all_fills_the_slices_between(launch, tmp_path):
+    app = start(launch)
+    first = axial_slice(app) - 1
+    app.key("p")
+    app.wait_for_item("brush_radius")
+    app.drag("view_axial", [(0.35, 0.45), (0.5, 0.5)])
+    app.hover("view_axial")
+    for _ in range(4):
+        app.key("Up")
+    app.wait_for(lambda: axial_slice(app) - 1 == first + 4, what="four slices up")
+    app.drag("view_axial", [(0.35, 0.45), (0.55, 0.55)])
+    app.click("interpolation_enabled")
+    app.wait_for_item("confirm_all")
+    app.click("confirm_all")
+    labels = saved_labels(app, tmp_path, "interpolated") == 1
+    per_slice = labels.sum(axis=(1, 2))
+    assert all(per_slice[first : first + 5] > 0), per_slice[first : first + 5]
