@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 
 import dearpygui.dearpygui as dpg
+import numpy as np
+import SimpleITK as sitk
 
 from ..model.session import Session
 from ..tools.controller import TOOLS
@@ -16,8 +19,20 @@ ACTIVE_THEME = "active_tool_theme"
 def _ensure_theme() -> None:
     if dpg.does_item_exist(ACTIVE_THEME):
         return
-    with dpg.theme(tag=ACTIVE_THEME), dpg.theme_component(dpg.mvButton):
+    with dpg.theme(tag=ACTIVE_THEME), dpg.theme_component(dpg.mvImageButton):
         dpg.add_theme_color(dpg.mvThemeCol_Button, (40, 110, 200))
+
+
+def _icon_texture(name: str) -> str:
+    """A static texture for the tool's icon (assets/icons), loaded once."""
+    tag = f"icon_{name}"
+    if not dpg.does_item_exist(tag):
+        path = resources.files("demarcate.assets.icons") / f"{name}.png"
+        pixels = sitk.GetArrayFromImage(sitk.ReadImage(str(path))).astype(np.float32) / 255.0
+        height, width = pixels.shape[:2]
+        with dpg.texture_registry():
+            dpg.add_static_texture(width, height, pixels.ravel(), tag=tag)
+    return tag
 
 
 def build_tool_panel(parent: int | str, session: Session, select: Callable[[str | None], None],
@@ -28,14 +43,16 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
     tools = session.tools
     with dpg.group(parent=parent, tag=PANEL):
         dpg.add_separator()
-        dpg.add_text("2D tools  (Esc: none)")
-        for row_start in range(0, len(TOOLS), 3):
+        active = next((t for t in TOOLS if t.name == tools.active_tool), None)
+        dpg.add_text("2D tools: " + (f"{active.name.replace('_', ' ')} ({active.key})"
+                                     if active else "none (Esc)"), tag="active_tool_text")
+        for row_start in range(0, len(TOOLS), 5):
             with dpg.group(horizontal=True):
-                for tool in TOOLS[row_start : row_start + 3]:
-                    button = dpg.add_button(label=f"{tool.name.capitalize()} ({tool.key})",
-                                            tag=f"tool_{tool.name}", width=104,
-                                            callback=lambda s, a, u: select(u),
-                                            user_data=tool.name)
+                for tool in TOOLS[row_start : row_start + 5]:
+                    button = dpg.add_image_button(_icon_texture(tool.name),
+                                                  tag=f"tool_{tool.name}", width=32,
+                                                  height=32, callback=lambda s, a, u: select(u),
+                                                  user_data=tool.name)
                     with dpg.tooltip(button):
                         dpg.add_text(f"{tool.description}\nShortcut: {tool.key}"
                                      + ("\nCtrl inverts while drawing"
