@@ -262,3 +262,22 @@ def test_live_wire_follows_an_edge_and_closing_adds_the_inside():
     labels = plane(document, position)
     assert labels[20, 20] == 1 and labels[5, 5] == 0
     assert abs(int((labels == 1).sum()) - 400) < 60
+
+
+def test_tools_on_a_2d_image_and_on_one_time_step_of_3d_plus_t():
+    from demarcate.tools.controller import ToolController
+
+    flat = make_document((1, 20, 20), labels_per_group=1)  # a 2D image is one slice
+    tools = ToolController()
+    tools.select("paint")
+    tools.set_brush_radius(3)
+    tools.press(flat, SlicePosition(0, 0), (10, 10))
+    tools.release(flat)
+    assert flat.segmentation.groups[0].array[0, 0, 10, 10] == 1
+
+    dynamic = make_document((4, 20, 20), labels_per_group=1, time_steps=3)
+    tools.select("fill")
+    tools.press(dynamic, SlicePosition(1, 5, time_step=2), (1, 1))
+    array = dynamic.segmentation.groups[0].array
+    assert (array[2, :, 5, :] == 1).all()
+    assert not array[:2].any() and (array[2] == 1).sum() == 4 * 20
