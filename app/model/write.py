@@ -83,9 +83,20 @@ def _writable_values(seg: Segmentation, target_value: int) -> np.ndarray:
     return table
 
 
-def _prepare(
+@dataclass(frozen=True)
+class _Target:
+    """Where a write lands: the group, the stored time index, and the box of voxels."""
+
+    group_index: int
+    t_index: int
+    mask: np.ndarray
+    box: tuple[slice, ...]
+    current: np.ndarray  # a view of the box in the group array
+
+
+def _target(
     seg: Segmentation, region: MaskRegion, time_step: int, label_value: int
-) -> tuple[int, int, MaskRegion] | None:
+) -> _Target | None:
     if region.mask.ndim != 3:
         raise ValueError(f"mask must be 3D (Z, Y, X), got {region.mask.ndim}D")
     group_index = seg.group_index_of(label_value)
@@ -93,8 +104,19 @@ def _prepare(
     clipped = region.clipped(seg.shape_zyx)
     if clipped is None:
         return None
-    return group_index, t_index, MaskRegion(clipped.mask.astype(bool, copy=False),
-                                            clipped.offset_zyx)
+    box = clipped.volume_slices()
+    current = seg.groups[group_index].array[t_index][box]
+    return _Target(group_index, t_index, clipped.mask.astype(bool, copy=False), box, current)
+
+
+def _store(target: _Target, new: np.ndarray, record: BeforeRecorder | None) -> int:
+    """Put ``new`` into the box, reporting the old voxels first; returns voxels changed."""
+    count = int(np.count_nonzero(new != target.current))
+    if count:
+        if record is not None:
+            record(target.group_index, target.t_index, target.box, target.current.copy())
+        target.current[...] = new
+    return count
 
 
 def write_mask(
@@ -108,30 +130,17 @@ def write_mask(
     record: BeforeRecorder | None = None,
 ) -> int:
     """Write ``region`` into label ``label_value`` at ``time_step``; return voxels changed."""
-    prepared = _prepare(seg, region, time_step, label_value)
-    if prepared is None:
+    target = _target(seg, region, time_step, label_value)
+    if target is None:
         return 0
-    group_index, t_index, region = prepared
-    volume = seg.groups[group_index].array[t_index]
-    box = region.volume_slices()
-    current = volume[box]
-
+    current, mask = target.current, target.mask
     if regard_locks:
-        writable = np.take(_writable_values(seg, label_value), current, mode="clip")
-        set_mask = region.mask & writable
-    else:
-        set_mask = region.mask
+        mask = mask & np.take(_writable_values(seg, label_value), current, mode="clip")
     new = current.copy()
-    new[set_mask] = label_value
+    new[mask] = label_value
     if mode is WriteMode.REPLACE:
-        new[(current == label_value) & ~region.mask] = 0
-    changed = new != current
-    count = int(np.count_nonzero(changed))
-    if count:
-        if record is not None:
-            record(group_index, t_index, box, current.copy())
-        volume[box] = new
-    return count
+        new[(current == label_value) & ~target.mask] = 0
+    return _store(target, new, record)
 
 
 def erase_mask(
@@ -143,17 +152,8 @@ def erase_mask(
     record: BeforeRecorder | None = None,
 ) -> int:
     """Clear voxels of ``label_value`` inside the mask; other labels are never touched."""
-    prepared = _prepare(seg, region, time_step, label_value)
-    if prepared is None:
+    target = _target(seg, region, time_step, label_value)
+    if target is None:
         return 0
-    group_index, t_index, region = prepared
-    volume = seg.groups[group_index].array[t_index]
-    box = region.volume_slices()
-    current = volume[box]
-    clear = region.mask & (current == label_value)
-    count = int(np.count_nonzero(clear))
-    if count:
-        if record is not None:
-            record(group_index, t_index, box, current.copy())
-        current[clear] = 0
-    return count
+    current = target.current
+    return _store(target, np.where(target.mask & (current == label_value), 0, current), record)
