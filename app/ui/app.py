@@ -53,6 +53,7 @@ class MainWindow:
         self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
         self.frame_count = 0
         self.tasks = TaskRunner()
+        self.scroll_frames = 0  # frames until the label panel shows the active label
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable, *args) -> object:
@@ -302,6 +303,7 @@ class MainWindow:
             self.views.arrange()
             self.update_menu()
             self.pixels_dirty = True
+            self.scroll_frames = 2
         if self.views.arrange_if_resized():
             self.overlays_dirty = True
         if has_image and (self.pixels_dirty or self.overlays_dirty):
@@ -318,9 +320,29 @@ class MainWindow:
             dpg.set_value("window_preset", preset_name(entry.level, entry.width))
             self.pixels_dirty = self.overlays_dirty = False
         self.update_status()
+        if self.scroll_frames:
+            self.scroll_frames -= 1
+            if not self.scroll_frames:
+                self.show_active_label()
         self.frame_count += 1
         if self.layout_file and self.frame_count % LAYOUT_EVERY_FRAMES == 0:
             self.write_layout()
+
+    def show_active_label(self) -> None:
+        """Scroll a long label panel so that the active label's row is in view.
+
+        Rows of labels scrolled out of view report no usable position, so the scroll
+        follows the active label's place in the list instead.
+        """
+        session = self.session
+        if session.image_index is None or session.segmentation_index is None:
+            return
+        values = [label.value for label in session.segmentation.labels]
+        active = session.segmentation.active_label_value
+        if active not in values or len(values) < 2:
+            return
+        fraction = values.index(active) / (len(values) - 1)
+        dpg.set_y_scroll("label_column", fraction * dpg.get_y_scroll_max("label_column"))
 
     def write_layout(self) -> None:
         rectangles: dict[str, object] = {}
