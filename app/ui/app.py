@@ -356,6 +356,7 @@ class MainWindow:
         for name in self.views.views:
             rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
         rectangles["_cursor"] = list(self.session.cursor_zyx)
+        rectangles["_time_step"] = self.session.time_step
         temp = f"{self.layout_file}.tmp"
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump(rectangles, handle)

@@ -149,3 +149,19 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
     assert labels[2]["name"] == "Liver"
     assert labels[2]["voxels"] > 50 and labels[1]["voxels"] == 0
     assert saved["version"] == 1
+
+
+def test_3d_plus_t_time_steps_follow_keys(launch, shared_data):
+    app = launch(shared_data / "4d/img4d_11f.nii.gz",
+                 shared_data / "seg/mitk/mitral_4d_11frames_2groups.mitk.nrrd")
+    app.wait_for_item("time_slider")
+    app.wait_for_item("label_1")
+    view = app.layout()["view_axial"]
+    app.hover("view_axial")
+    first = region(app.screenshot("t0"), view, app.window_origin)
+    for _ in range(5):
+        app.key("ctrl+Right")
+    later = region(app.screenshot("t5"), view, app.window_origin)
+    assert np.abs(later.astype(int) - first.astype(int)).mean() > 1, "frames should differ"
+    app.key("ctrl+Left")
+    app.wait_for(lambda: app.layout().get("_time_step") == 4, what="time step 5 of 11")
