@@ -105,6 +105,8 @@ class Session:
             raise IndexError(f"image {image_index} has no segmentation {segmentation_index}")
         if self.image_index is not None and self.segmentation_index is not None:
             self.document.end_stroke()
+        # A contour or stroke in progress belongs to the segmentation being left.
+        self.tools.cancel()
         if image_index != self.image_index:
             self.cursor_zyx = tuple(n // 2 for n in entry.image.shape_zyx)
         self.image_index = image_index
@@ -144,11 +146,15 @@ class Session:
         return entry
 
     def close_image(self, index: int) -> None:
+        selected = self.image_index
+        if selected is not None and self.segmentation_index is not None:
+            self.document.end_stroke()
         del self.images[index]
-        if not self.images:
-            self.image_index = self.segmentation_index = None
-        elif self.image_index is not None and self.image_index >= index:
-            self.select(max(self.image_index - 1, 0))
+        self.image_index = self.segmentation_index = None
+        if self.images:
+            keep = selected if selected is not None and selected < index else max(
+                (selected or 0) - 1, 0)
+            self.select(min(keep, len(self.images) - 1))
 
     # --- segmentations -------------------------------------------------------------------
     def naming(self) -> LabelNaming:

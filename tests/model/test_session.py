@@ -103,3 +103,15 @@ def test_interpolation_through_the_session():
     assert (session.segmentation.groups[0].array[0, :4, 1:4, 1:4] == 1).all()
     session.undo()
     assert session.segmentation.groups[0].array[0, 2].sum() == 0
+
+
+def test_closing_the_selected_image_selects_a_remaining_one():
+    session = make_session()
+    session.new_segmentation()
+    second = ReferenceImage(np.zeros((1, 2, 3, 4), np.int16), name="second")
+    session.add_image(second)
+    session.select(0, 0)
+    session.close_image(0)
+    assert session.image_entry.image is second and session.segmentation_index is None
+    session.close_image(0)
+    assert session.image_index is None
