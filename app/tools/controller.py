@@ -42,7 +42,7 @@ TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("lasso", "L", "Lasso: clicks set polygon anchors, drags draw freehand, double "
              "click closes; drag anchors to edit, Ctrl+click inserts, Del deletes"),
     ToolInfo("live_wire", "V", "Live wire: clicks set anchors, the path follows image edges "
-             "to the mouse; double click closes and adds"),
+             "to the mouse; double click closes; drag anchors to edit before confirming"),
 )
 ANCHOR_TOLERANCE_PX = 3.0
 INVERSE = {"add": "subtract", "subtract": "add", "paint": "wipe", "wipe": "paint"}
@@ -144,6 +144,11 @@ class ToolController:
             self._wire = LiveWire(plane_of(image_zyx, position))
             self.anchors, self._anchor_position = AnchorContour(), position
             self.anchors.add_anchor(point)
+        elif self.anchors.closed:
+            # Editing a closed contour: grab the anchor near the click.
+            self.anchors.selected = self.anchors.nearest_anchor(point, ANCHOR_TOLERANCE_PX)
+            self._moving_anchor = self.anchors.selected
+            return 0
         else:
             path = self._wire.path_to(point)
             self.anchors.add_anchor(point, path[1:-1])
@@ -151,6 +156,21 @@ class ToolController:
         self._wire_path = []
         self._tool_in_use = None
         return 0
+
+    def _rewire(self, index: int) -> None:
+        """Recompute the live-wire paths on both sides of a moved anchor."""
+        contour = self.anchors
+        anchor = tuple(int(round(v)) for v in contour.anchors[index])
+        contour.anchors[index] = anchor
+        self._wire.set_anchor(anchor)
+        count = len(contour.anchors)
+        previous, following = (index - 1) % count, (index + 1) % count
+        if index > 0 or contour.closed:
+            back = self._wire.path_to(tuple(int(v) for v in contour.anchors[previous]))
+            contour.inner[previous] = back[::-1][1:-1]
+        if index < count - 1 or contour.closed:
+            contour.inner[index] = self._wire.path_to(
+                tuple(int(v) for v in contour.anchors[following]))[1:-1]
 
     def hover(self, point_rc: tuple[float, float]) -> None:
         """Mouse moved without a button: the live wire follows it."""
@@ -169,8 +189,8 @@ class ToolController:
         if self.active_tool == "live_wire":
             path = self._wire.path_to(tuple(int(v) for v in contour.anchors[0]))
             contour.close(path[1:-1])
-            return self.confirm(document)
-        contour.close()
+        else:
+            contour.close()
         return self.confirm(document) if self.auto_confirm else 0
 
     def confirm(self, document: SegmentationDocument) -> int:
@@ -207,7 +227,7 @@ class ToolController:
     def drag(self, point_rc: tuple[float, float]) -> int:
         if self._stroke is not None:
             return self._stroke.to(point_rc)
-        if self._tool_in_use == "lasso" and self.anchors is not None:
+        if self._tool_in_use in ("lasso", "live_wire") and self.anchors is not None:
             if self._moving_anchor is not None:
                 self.anchors.move_anchor(self._moving_anchor, point_rc)
             elif not self.anchors.closed:
@@ -226,6 +246,8 @@ class ToolController:
             self._stroke.finish()
         elif self._growing is not None:
             changed = self._growing.confirm(document, self._position)
+        elif self._tool_in_use == "live_wire" and self._moving_anchor is not None:
+            self._rewire(self._moving_anchor)
         elif self._tool_in_use == "lasso" and self.anchors is not None and (
                 not self.anchors.closed):
             # A click adds a polygon anchor; a drag adds a freehand segment to its end.

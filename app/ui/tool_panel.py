@@ -65,6 +65,7 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
                                  default_value="subtract" if tools.lasso_subtract else "add",
                                  callback=lambda s, a: act(setattr, tools, "lasso_subtract",
                                                            a == "subtract"))
+        if tools.active_tool in ("lasso", "live_wire"):
             dpg.add_checkbox(label="confirm when closed", tag="lasso_auto_confirm",
                              default_value=tools.auto_confirm,
                              callback=lambda s, a: act(setattr, tools, "auto_confirm", a))

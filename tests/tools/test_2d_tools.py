@@ -281,3 +281,26 @@ def test_tools_on_a_2d_image_and_on_one_time_step_of_3d_plus_t():
     array = dynamic.segmentation.groups[0].array
     assert (array[2, :, 5, :] == 1).all()
     assert not array[:2].any() and (array[2] == 1).sum() == 4 * 20
+
+
+def test_live_wire_anchors_can_be_moved_before_confirming():
+    from demarcate.tools.controller import ToolController
+
+    image = np.zeros((3, 40, 40), np.float32)
+    image[1, 10:30, 10:30] = 100
+    document = empty_document((3, 40, 40))
+    position = SlicePosition(0, 1)
+    tools = ToolController(auto_confirm=False)
+    tools.select("live_wire")
+    for corner in [(10, 10), (10, 29), (25, 29), (29, 10)]:
+        tools.press(document, position, corner, image_zyx=image)
+        tools.release(document)
+    tools.double_click(document, position, (29, 10))
+    assert tools.anchors.closed and document.history.undo_depth == 0
+    tools.press(document, position, (25, 29), image_zyx=image)  # grab the third anchor
+    tools.drag((29, 29))
+    tools.release(document)
+    assert tools.anchors.anchors[2] == (29, 29)
+    assert tools.confirm(document) > 0
+    labels = plane(document, position)
+    assert labels[28, 27] == 1 and labels[20, 20] == 1
