@@ -45,3 +45,33 @@ def test_bad_value_is_refused(monkeypatch):
 def test_to_host_accepts_numpy():
     array = np.arange(3)
     assert backend.to_host(array) is not None and backend.to_host(array).tolist() == [0, 1, 2]
+
+
+def test_bounding_box_and_crop():
+    mask = np.zeros((4, 5, 6), bool)
+    assert backend.bounding_box(mask) is None and backend.crop_to_bounding_box(mask) is None
+    mask[1, 2:4, 3] = True
+    assert backend.bounding_box(mask) == (slice(1, 2), slice(2, 4), slice(3, 4))
+    crop, box = backend.crop_to_bounding_box(mask)
+    assert crop.shape == (1, 2, 1) and crop.all() and box == backend.bounding_box(mask)
+
+
+def test_map_slabs_equals_one_go_with_a_halo(monkeypatch):
+    from scipy import ndimage
+
+    monkeypatch.setenv("DEMARCATE_DEVICE", "cpu")
+    volume = np.random.default_rng(0).normal(size=(23, 8, 9))
+    expected = ndimage.median_filter(volume, 3)
+    slabbed = backend.map_slabs(lambda v: ndimage.median_filter(v, 3), volume, halo_z=1,
+                                bytes_per_voxel=24, free_bytes=int(8 * 9 * 24 * 7 / 0.7))
+    assert np.array_equal(slabbed, expected)
+    with pytest.warns(RuntimeWarning, match="CPU"):
+        tiny = backend.map_slabs(lambda v: v + 1, volume, 1, 24, free_bytes=10)
+    assert np.array_equal(tiny, volume + 1)
+
+
+def test_device_or_host_falls_back_when_too_large():
+    volume = np.zeros((10, 10, 10))
+    with pytest.warns(RuntimeWarning, match="does not fit"):
+        assert backend.device_or_host(volume, 8, free_bytes=100) is not None
+    assert backend.get_array_module(volume) is np

@@ -1,0 +1,168 @@
+"""Threshold and UL-threshold previews, and the histogram that initialises their sliders.
+
+The CPU path is a single fused pass compiled with numba: the NumPy expression
+``(image >= lower) & (image <= upper)`` reads the volume twice and writes three
+temporaries, which is ~3x the memory-copy floor on a 512x512x300 CT; the fused loop
+reads once and writes the mask once, on all cores. The NumPy expression stays as the
+reference and is what runs on CuPy (where the GPU fuses it well enough).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from .backend import get_array_module
+
+
+def integer_bounds(dtype: np.dtype, lower: float, upper: float) -> tuple[int, int] | None:
+    """The integer interval of ``dtype`` equivalent to ``lower <= v <= upper``; None if empty.
+
+    For integer images ``v >= 10.5`` is ``v >= 11``, so bounds round inwards, and they
+    are clipped to the dtype's range so the comparison can stay in the image's dtype.
+    """
+    info = np.iinfo(dtype)
+    low = max(info.min, math.ceil(lower)) if lower > -math.inf else info.min
+    high = min(info.max, math.floor(upper)) if upper < math.inf else info.max
+    return (low, high) if low <= high else None
+
+
+@numba.njit(parallel=True, cache=True)
+def _in_range(flat, lower, upper, out):
+    for i in numba.prange(flat.size):
+        value = flat[i]
+        out[i] = (value >= lower) & (value <= upper)
+
+
+def threshold(image, lower: float, upper: float = math.inf, out=None):
+    """Boolean mask of the voxels with ``lower <= image <= upper`` (both ends inclusive).
+
+    The Threshold tool passes only ``lower`` ("voxels >= value"); the UL Threshold
+    tool passes both. NaN voxels are outside. ``out`` (a boolean array of the image's
+    shape) is reused when given, so a slider drag does not allocate (and page-fault) a
+    new volume per frame. Runs on the image's backend.
+
+    >>> threshold(np.array([1, 5, 9]), 4.5).tolist()
+    [False, True, True]
+    """
+    xp = get_array_module(image)
+    if out is None:
+        out = xp.empty(image.shape, dtype=bool)
+    if image.dtype.kind in "iu":
+        bounds = integer_bounds(image.dtype, lower, upper)
+        if bounds is None:
+            out[...] = False
+            return out
+        low, high = (image.dtype.type(b) for b in bounds)
+    else:
+        low, high = image.dtype.type(lower), image.dtype.type(upper)
+    if xp is np and image.flags.c_contiguous and out.flags.c_contiguous:
+        _in_range(image.reshape(-1), low, high, out.reshape(-1))
+    else:
+        xp.logical_and(image >= low, image <= high, out=out)
+    return out
+
+
+@numba.njit(parallel=True, cache=True)
+def _min_max(flat, chunks):
+    step = (flat.size + chunks - 1) // chunks
+    lows = np.empty(chunks, np.float64)
+    highs = np.empty(chunks, np.float64)
+    for c in numba.prange(chunks):
+        low, high = np.inf, -np.inf
+        for i in range(c * step, min(flat.size, (c + 1) * step)):
+            value = flat[i]
+            if value < low:
+                low = value
+            if value > high:
+                high = value
+        lows[c], highs[c] = low, high
+    return lows.min(), highs.max()
+
+
+def value_range(image) -> tuple[float, float]:
+    """(min, max) of the image in one pass (NaN is ignored on the CPU path)."""
+    xp = get_array_module(image)
+    if xp is np and image.size:
+        return _min_max(np.ascontiguousarray(image).reshape(-1), numba.get_num_threads())
+    return float(image.min()), float(image.max())
+
+
+@numba.njit(inline="always")
+def bin_of(value, first, norm, edges):
+    """Histogram bin of ``value``, exactly as ``np.histogram`` assigns it."""
+    bins = edges.size - 1
+    index = int((value - first) * norm)
+    if index >= bins:
+        index = bins - 1
+    if index < 0:
+        index = 0
+    if value < edges[index]:
+        index -= 1
+    elif index < bins - 1 and value >= edges[index + 1]:
+        index += 1
+    return index
+
+
+@numba.njit(parallel=True, cache=True)
+def _histogram(flat, edges, chunks):
+    bins = edges.size - 1
+    first, last = edges[0], edges[-1]
+    norm = bins / (last - first)
+    step = (flat.size + chunks - 1) // chunks
+    partial = np.zeros((chunks, bins), np.int64)
+    for c in numba.prange(chunks):
+        for i in range(c * step, min(flat.size, (c + 1) * step)):
+            value = flat[i]
+            if value >= first and value <= last:
+                partial[c, bin_of(value, first, norm, edges)] += 1
+    return partial.sum(axis=0)
+
+
+def histogram_edges(low: float, high: float, bins: int) -> np.ndarray:
+    """``bins + 1`` equal-width edges over [low, high] (a flat image gets width-1 bins)."""
+    if high <= low:
+        low, high = low - 0.5, low + 0.5
+    return np.linspace(low, high, bins + 1)
+
+
+def histogram(image, bins: int = 128, value_range_: tuple[float, float] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and edges of ``bins`` equal-width bins over the image's range (host arrays).
+
+    Same bins and same assignment of edge values as ``np.histogram(image, bins,
+    range=value_range_)``: the last bin is closed, the others half-open. Used to
+    initialise the threshold sliders and by Otsu.
+    """
+    xp = get_array_module(image)
+    edges = histogram_edges(*(value_range_ or value_range(image)), bins)
+    if xp is np:
+        counts = _histogram(np.ascontiguousarray(image).reshape(-1), edges,
+                            numba.get_num_threads())
+    else:
+        counts = xp.histogram(image, bins=xp.asarray(edges))[0].get()
+    return counts, edges
+
+
+_MAX_EXACT_BINS = 2**20
+
+
+def percentiles(image, percents) -> np.ndarray:
+    """Image values at the given percents (0-100), ``method="inverted_cdf"`` semantics.
+
+    The value returned is an actual voxel value: the smallest v with at least q % of the
+    voxels <= v. Integer images are answered exactly from a one-bin-per-value histogram
+    (one pass, no sort); float images use the backend's percentile.
+    """
+    xp = get_array_module(image)
+    percents = np.atleast_1d(np.asarray(percents, dtype=np.float64))
+    low, high = value_range(image) if image.dtype.kind in "iu" else (0.0, math.inf)
+    if high - low > _MAX_EXACT_BINS:
+        return np.atleast_1d(xp.asarray(xp.percentile(
+            image, xp.asarray(percents), method="inverted_cdf"))).astype(np.float64)
+    counts, _ = histogram(image, int(high - low) + 1, (low, high + 1))
+    cumulative = np.cumsum(counts)
+    ranks = np.ceil(percents / 100 * cumulative[-1]).clip(1, None)
+    return low + np.searchsorted(cumulative, ranks).astype(np.float64)
