@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import numpy as np
 
@@ -35,7 +36,10 @@ LEGACY_MODALITY = "org.mitk.image.multilabel"
 VERSION_KEY = "org.mitk.multilabel.segmentation.version"
 GROUPS_KEY = "org.mitk.multilabel.segmentation.labelgroups"
 UNLABELED_LOCK_KEY = "org.mitk.multilabel.segmentation.unlabeledlabellock"
-OWN_KEYS = (MODALITY_KEY, VERSION_KEY, GROUPS_KEY, UNLABELED_LOCK_KEY)
+TIME_TYPE_KEY = "org_mitk_timegeometry_type"
+TIME_POINTS_KEY = "org_mitk_timegeometry_timepoints"
+OWN_KEYS = (MODALITY_KEY, VERSION_KEY, GROUPS_KEY, UNLABELED_LOCK_KEY, TIME_TYPE_KEY,
+            TIME_POINTS_KEY)
 READ_VERSIONS = (1, 2, 3, 4)
 WRITE_VERSIONS = (1, 2, 3, 4)
 
@@ -89,6 +93,7 @@ def decode_mitk(
         raise format_error(path, f"label groups are not valid JSON ({error})") from error
     groups = groups_from_json(data, path)
     arrays = _groups_of(array, len(groups), path)
+    geometry = _with_time_step(geometry, keyvalues.get(TIME_POINTS_KEY))
     return Decoded(
         [
             DecodedGroup(name or f"Group {index}", arr, labels, extra)
@@ -100,6 +105,17 @@ def decode_mitk(
         {k: v for k, v in keyvalues.items() if k not in OWN_KEYS},
         keyvalues.get(UNLABELED_LOCK_KEY, "0").strip().lower() in ("1", "true"),
     )
+
+
+def _with_time_step(geometry: Geometry, time_points: str | None) -> Geometry:
+    """The frame interval from MITK's time points (the only place MITK reads it from)."""
+    try:
+        points = [float(v) for v in (time_points or "").split()]
+    except ValueError:
+        return geometry
+    if len(points) < 2 or points[1] <= points[0]:
+        return geometry
+    return replace(geometry, time_step_ms=points[1] - points[0])
 
 
 def _legacy_key(keyvalues: dict[str, str], suffix: str) -> str | None:
@@ -162,5 +178,15 @@ def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1) -> 
             UNLABELED_LOCK_KEY: "1" if seg.unlabeled_locked else "0",
         }
     )
+    if seg.stored_time_steps > 1:
+        keyvalues.update(_time_geometry_keys(seg))
     arrays = [group.array for group in seg.groups]
     write_label_nrrd(path, arrays, seg.geometry, keyvalues, dtype=np.uint16)
+
+
+def _time_geometry_keys(seg: Segmentation) -> dict[str, str]:
+    """MITK takes the frame interval of a 3D+t file only from these keys, not from the
+    time axis' space direction: the time points bound each step (T + 1 values, in ms)."""
+    step = seg.geometry.time_step_ms
+    points = " ".join(f"{index * step:g}" for index in range(seg.stored_time_steps + 1))
+    return {TIME_TYPE_KEY: "ArbitraryTimeGeometry", TIME_POINTS_KEY: points}

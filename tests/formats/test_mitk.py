@@ -9,7 +9,7 @@ import pytest
 
 from demarcate.formats import describe_segmentation_file, read_segmentation, write_segmentation
 from demarcate.formats.nrrd_header import read_header
-from demarcate.model import Label, LabelGroup
+from demarcate.model import Geometry, Label, LabelGroup, Segmentation
 
 from .conftest import assert_same_labels, assert_same_voxels, real, synthetic_segmentation
 
@@ -165,3 +165,13 @@ def test_legacy_pre_2023_file_is_read_and_duplicates_renumbered(tmp_path):
     assert [(x.value, x.name) for x in seg.labels] == [(1, "Liver"), (2, "Tumour")]
     np.testing.assert_array_equal(seg.groups[1].array, b * 2)
     assert seg.extra_header == {"org_mitk_uid": "abc"}
+
+
+def test_frame_interval_of_3d_plus_t_survives_a_write_and_read(tmp_path):
+    """MITK reads the interval only from its time-geometry keys; so do we."""
+    seg = Segmentation((2, 3, 4), Geometry(time_step_ms=40.0), time_steps=3)
+    seg.groups.append(LabelGroup("Group 0", seg.new_group_array()))
+    write_segmentation(seg, tmp_path / "t.nrrd", mitk_version=4)
+    back = read_segmentation(tmp_path / "t.nrrd")
+    assert back.geometry.time_step_ms == 40.0
+    assert "org_mitk_timegeometry_timepoints" not in back.extra_header

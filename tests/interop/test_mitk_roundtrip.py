@@ -327,12 +327,6 @@ def test_mitk_reads_a_static_segmentation_of_a_dynamic_image(tmp_path, mitk_read
     )
 
 
-@pytest.mark.xfail(
-    reason="MITK takes a 3D+t time step only from org_mitk_timegeometry_type:="
-    "ArbitraryTimeGeometry plus org_mitk_timegeometry_timepoints, never from the time axis' "
-    "space direction (our writer's only record of it), so MITK shows 1 ms steps",
-    strict=False,
-)
 @pytest.mark.parametrize("version", [1, 4])
 def test_mitk_sees_our_time_step(tmp_path, mitk_read, version):
     """A 40 ms frame interval must reach MITK as time bounds 0-40, 40-80, 80-120."""
