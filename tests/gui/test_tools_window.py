@@ -94,3 +94,46 @@ def test_interpolation_confirm_all_fills_the_slices_between(launch, tmp_path):
     labels = saved_labels(app, tmp_path, "interpolated") == 1
     per_slice = labels.sum(axis=(1, 2))
     assert all(per_slice[first : first + 5] > 0), per_slice[first : first + 5]
+
+
+def test_contour_close_erase_in_coronal_and_live_wire_in_sagittal(launch, tmp_path):
+    app = start(launch)
+    z, y, x = app.layout()["_cursor"]
+
+    def coronal_count(name: str) -> int:
+        return int((saved_labels(app, tmp_path, name)[:, y, :] == 1).sum())
+
+    app.hover("view_coronal")
+    app.key("a")
+    app.wait_for_item("tool_add")
+    square = [(0.25, 0.44), (0.65, 0.44), (0.65, 0.56), (0.25, 0.56), (0.25, 0.45)]
+    app.drag("view_coronal", square)
+    added = coronal_count("added")
+    assert added > 100
+
+    hole = [(0.4, 0.48), (0.5, 0.48), (0.5, 0.52), (0.4, 0.52), (0.4, 0.485)]
+    app.drag("view_coronal", hole, key="ctrl")  # Ctrl: Add becomes Subtract
+    holed = coronal_count("holed")
+    assert 0 < holed < added
+
+    app.hover("view_coronal")
+    app.key("c")
+    app.wait_for_item("tool_close")
+    app.click("view_coronal", 0.3, 0.5)  # on the region: its hole is filled
+    assert coronal_count("closed") == added
+
+    app.hover("view_coronal")
+    app.key("e")
+    app.click("view_coronal", 0.3, 0.5)  # on the region: the whole piece goes
+    assert coronal_count("erased") == 0
+
+    app.hover("view_sagittal")
+    app.key("v")
+    app.wait_for_item("tool_live_wire")
+    for fx, fy in [(0.3, 0.44), (0.6, 0.44), (0.6, 0.56)]:
+        app.click("view_sagittal", fx, fy)
+    app.hover("view_sagittal", 0.3, 0.56)
+    app.xdotool("click", "--repeat", "2", "--delay", "60", "1")
+    time.sleep(0.5)
+    sagittal = saved_labels(app, tmp_path, "wired")[:, :, x] == 1
+    assert sagittal.sum() > 20
