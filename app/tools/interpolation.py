@@ -10,27 +10,10 @@ distance field itself: pieces that overlap between L and U blend, others shrink 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
+from ..gpu.distance import signed_distance
 from ..model.document import SegmentationDocument
 from .slicing import SlicePosition, plane_of, region_from_plane
-
-
-def signed_distance(mask: np.ndarray, spacing_rc: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
-    """Signed Euclidean distance to the mask's border: negative inside, positive outside."""
-    if not mask.any():
-        return np.full(mask.shape, np.inf)
-    outside = ndimage.distance_transform_edt(~mask, sampling=spacing_rc)
-    inside = ndimage.distance_transform_edt(mask, sampling=spacing_rc)
-    return outside - inside
-
-
-def interpolate_between(lower: np.ndarray, upper: np.ndarray, ratio: float,
-                        spacing_rc: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
-    """The mask a fraction ``ratio`` of the way from ``lower`` (0) to ``upper`` (1)."""
-    blended = (1.0 - ratio) * signed_distance(lower, spacing_rc) + ratio * signed_distance(
-        upper, spacing_rc)
-    return blended <= 0
 
 
 def suggestions(label_volume_zyx: np.ndarray, label_value: int, axis: int,

@@ -117,13 +117,12 @@ class SliceView:
                 planes.append((labels, label_lookup(shown, size)))
         picture = composite(gray, planes, outline=outline)
         suggestion = session.interpolator.suggestion_for(self.axis.value, self.slice_index)
-        if suggestion is not None:
-            edge = outline_mask(layout.to_screen(suggestion).astype(np.uint8))
-            picture[edge, :3] = SUGGESTION_RGB
         preview = session.tools.preview
-        if preview is not None and preview[:2] == (self.axis.value, self.slice_index):
-            edge = outline_mask(layout.to_screen(preview[2]).astype(np.uint8))
-            picture[edge, :3] = PREVIEW_RGB
+        for mask, rgb in ((suggestion, SUGGESTION_RGB), (
+                preview[2] if preview and preview[:2] == (self.axis.value, self.slice_index)
+                else None, PREVIEW_RGB)):
+            if mask is not None:
+                picture[outline_mask(layout.to_screen(mask).astype(np.uint8)), :3] = rgb
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

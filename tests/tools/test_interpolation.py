@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.draw import disk
 
-from demarcate.tools.interpolation import SliceInterpolator, signed_distance, suggestions
+from demarcate.tools.interpolation import SliceInterpolator, suggestions
 
 from ..model.helpers import make_document
 
@@ -16,12 +16,6 @@ def circle(shape, radius, center=None):
     center = center or (shape[0] // 2, shape[1] // 2)
     mask[disk(center, radius, shape=shape)] = True
     return mask
-
-
-def test_signed_distance_is_negative_inside():
-    mask = circle((21, 21), 5)
-    distance = signed_distance(mask)
-    assert distance[10, 10] < -4 and distance[0, 0] > 8
 
 
 @pytest.mark.parametrize("axis", [0, 1, 2])
