@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from skimage.segmentation import flood
 
+from ..gpu.morphology import fill_holes
+from ..gpu.region import majority_2d, region_grow
 from ..model.document import SegmentationDocument
 from .slicing import SlicePosition, label_plane, plane_of, region_from_plane
 
@@ -23,12 +24,10 @@ DRAG_PIXELS_PER_WIDTH = 30.0  # dragging this many slice pixels doubles/halves t
 def grow_region(plane: np.ndarray, seed_rc: tuple[int, int], lower: float,
                 upper: float) -> np.ndarray:
     """4-connected pixels within [lower, upper] reached from the seed, smoothed."""
-    if not lower <= plane[seed_rc] <= upper:
-        return np.zeros(plane.shape, dtype=bool)
-    inside = (plane >= lower) & (plane <= upper)
-    region = flood(inside, seed_rc, connectivity=1)
-    majority = ndimage.uniform_filter(region.astype(np.float32), size=5) > 0.5
-    smoothed = ndimage.binary_fill_holes(majority)
+    region = region_grow(plane, seed_rc, lower, upper, connectivity=4)
+    if not region.any():
+        return region
+    smoothed = fill_holes(majority_2d(region, size=5))
     # The majority filter can detach the seed's own pixel on thin structures: keep the
     # component holding the seed.
     components, _ = ndimage.label(smoothed, structure=ndimage.generate_binary_structure(2, 1))
