@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
+from ..gpu.components import component_at
 from ..gpu.morphology import fill_holes
 from ..gpu.region import majority_2d, region_grow
 from ..model.document import SegmentationDocument
@@ -30,9 +30,7 @@ def grow_region(plane: np.ndarray, seed_rc: tuple[int, int], lower: float,
     smoothed = fill_holes(majority_2d(region, size=5))
     # The majority filter can detach the seed's own pixel on thin structures: keep the
     # component holding the seed.
-    components, _ = ndimage.label(smoothed, structure=ndimage.generate_binary_structure(2, 1))
-    seed_component = components[seed_rc]
-    return components == seed_component if seed_component else region
+    return component_at(smoothed, seed_rc, connectivity=4) if smoothed[seed_rc] else region
 
 
 @dataclass

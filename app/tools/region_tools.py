@@ -8,19 +8,16 @@ is one undo step through the document's write path.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
+from ..gpu.components import component_at
+from ..gpu.morphology import fill_holes
 from ..model.document import SegmentationDocument
 from .slicing import SlicePosition, label_plane, region_from_plane
-
-FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
 
 
 def connected_region(plane: np.ndarray, point_rc: tuple[int, int]) -> np.ndarray:
     """Pixels 4-connected to ``point_rc`` holding the same value."""
-    same = plane == plane[point_rc]
-    components, _ = ndimage.label(same, structure=FOUR_CONNECTED)
-    return components == components[point_rc]
+    return component_at(plane, point_rc, connectivity=4)
 
 
 def _editable(document: SegmentationDocument, value: int) -> bool:
@@ -87,7 +84,7 @@ def close(document: SegmentationDocument, position: SlicePosition,
     if value == 0 or not _editable(document, value):
         return 0
     region_mask = connected_region(plane, point_rc)
-    holes = ndimage.binary_fill_holes(region_mask) & ~region_mask
+    holes = fill_holes(region_mask) & ~region_mask
     region = region_from_plane(holes, position)
     if region is None:
         return 0
