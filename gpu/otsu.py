@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from .backend import get_array_module
-from .threshold import histogram
+from .threshold import SMALL_INTEGERS, chunk_count, histogram
 
 #: Iterations of the valley-emphasis refinement; it converges in 2-4 on real images.
 _VALLEY_ITERATIONS = 20
@@ -116,24 +116,55 @@ def otsu_thresholds(image, regions: int = 3, bins: int = 128,
     return edges[otsu_threshold_indexes(counts, regions, valley_emphasis) + 1]
 
 
-@numba.njit(parallel=True, cache=True)
-def _count_below(flat, thresholds, out):
-    for i in numba.prange(flat.size):
+@numba.njit(cache=True, nogil=True)
+def _regions_span(flat, thresholds, out):
+    for i in range(flat.size):
         region = 0
         for t in thresholds:
             region += flat[i] >= t
         out[i] = region
 
 
+@numba.njit(cache=True, nogil=True)
+def _lookup_span(flat, table, offset, out):
+    for i in range(flat.size):
+        out[i] = table[np.int64(flat[i]) - offset]
+
+
+@numba.njit(parallel=True, cache=True)
+def _regions_parallel(flat, thresholds, table, offset, out, chunks):
+    step = (flat.size + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        start, stop = c * step, min(flat.size, (c + 1) * step)
+        if table.size:
+            _lookup_span(flat[start:stop], table, offset, out[start:stop])
+        else:
+            _regions_span(flat[start:stop], thresholds, out[start:stop])
+
+
 def otsu_regions(image, thresholds) -> object:
     """Region map: ``uint8`` index k of the region ``t_k <= v < t_{k+1}`` for each voxel.
 
-    Same as ``np.digitize(image, thresholds)``; runs on the image's backend.
+    Same as ``np.digitize(image, thresholds)``; runs on the image's backend. For
+    <= 16-bit integer images the region of every possible value is tabulated first,
+    so the pass over the volume is one table lookup per voxel.
     """
     xp = get_array_module(image)
     thresholds = np.asarray(thresholds, dtype=np.float64)
-    if xp is np and image.flags.c_contiguous:
-        out = np.empty(image.shape, dtype=np.uint8)
-        _count_below(image.reshape(-1), thresholds, out.reshape(-1))
-        return out
-    return xp.digitize(image, xp.asarray(thresholds)).astype(xp.uint8)
+    if xp is not np or not image.flags.c_contiguous:
+        return xp.digitize(image, xp.asarray(thresholds)).astype(xp.uint8)
+    flat = image.reshape(-1)
+    out = np.empty(image.shape, dtype=np.uint8)
+    table, offset = np.zeros(0, np.uint8), 0
+    if flat.dtype in SMALL_INTEGERS and flat.dtype != np.bool_:
+        info = np.iinfo(flat.dtype)
+        offset = int(info.min)
+        table = np.digitize(np.arange(info.min, int(info.max) + 1), thresholds).astype(np.uint8)
+    chunks = chunk_count(flat.size)
+    if chunks == 1 and table.size:
+        _lookup_span(flat, table, offset, out.reshape(-1))
+    elif chunks == 1:
+        _regions_span(flat, thresholds, out.reshape(-1))
+    else:
+        _regions_parallel(flat, thresholds, table, offset, out.reshape(-1), chunks)
+    return out

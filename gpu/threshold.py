@@ -5,6 +5,14 @@ The CPU path is a single fused pass compiled with numba: the NumPy expression
 temporaries, which is ~3x the memory-copy floor on a 512x512x300 CT; the fused loop
 reads once and writes the mask once, on all cores. The NumPy expression stays as the
 reference and is what runs on CuPy (where the GPU fuses it well enough).
+
+Waking numba's worker threads costs more than a small array's whole pass (milliseconds
+on a loaded machine), so arrays under :data:`PARALLEL_MIN_VOXELS` run the same loop on
+the calling thread.
+
+Images of at most 16-bit integers (every CT and most MR) get their histogram from one
+count per possible value (:func:`value_counts`): one pass gives min, max and any
+binning, where a binned histogram needs a min/max pass first.
 """
 
 from __future__ import annotations
@@ -29,11 +37,32 @@ def integer_bounds(dtype: np.dtype, lower: float, upper: float) -> tuple[int, in
     return (low, high) if low <= high else None
 
 
-@numba.njit(parallel=True, cache=True)
-def _in_range(flat, lower, upper, out):
-    for i in numba.prange(flat.size):
+#: Below this many voxels a pass runs on the calling thread (see the module docstring).
+#: The ``*_span`` kernels take slices and loop over ``range(size)``: with a loop from
+#: ``start`` to ``stop`` numba keeps its negative-index check and the loop does not
+#: vectorise (10x slower).
+PARALLEL_MIN_VOXELS = 1 << 22
+
+
+def chunk_count(size: int) -> int:
+    """How many chunks a pass over ``size`` voxels is split into: one per numba thread,
+    or a single one for arrays too small to be worth waking the threads."""
+    return numba.get_num_threads() if size >= PARALLEL_MIN_VOXELS else 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _in_range_span(flat, lower, upper, out):
+    for i in range(flat.size):
         value = flat[i]
         out[i] = (value >= lower) & (value <= upper)
+
+
+@numba.njit(parallel=True, cache=True)
+def _in_range_parallel(flat, lower, upper, out, chunks):
+    step = (flat.size + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        start, stop = c * step, min(flat.size, (c + 1) * step)
+        _in_range_span(flat[start:stop], lower, upper, out[start:stop])
 
 
 def threshold(image, lower: float, upper: float = math.inf, out=None):
@@ -59,26 +88,36 @@ def threshold(image, lower: float, upper: float = math.inf, out=None):
     else:
         low, high = image.dtype.type(lower), image.dtype.type(upper)
     if xp is np and image.flags.c_contiguous and out.flags.c_contiguous:
-        _in_range(image.reshape(-1), low, high, out.reshape(-1))
+        flat, flat_out = image.reshape(-1), out.reshape(-1)
+        chunks = chunk_count(flat.size)
+        if chunks == 1:
+            _in_range_span(flat, low, high, flat_out)
+        else:
+            _in_range_parallel(flat, low, high, flat_out, chunks)
     else:
         xp.logical_and(image >= low, image <= high, out=out)
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _min_max_span(flat):
+    low, high = np.inf, -np.inf
+    for i in range(flat.size):
+        value = flat[i]
+        if value < low:
+            low = value
+        if value > high:
+            high = value
+    return low, high
+
+
 @numba.njit(parallel=True, cache=True)
-def _min_max(flat, chunks):
+def _min_max_parallel(flat, chunks):
     step = (flat.size + chunks - 1) // chunks
     lows = np.empty(chunks, np.float64)
     highs = np.empty(chunks, np.float64)
     for c in numba.prange(chunks):
-        low, high = np.inf, -np.inf
-        for i in range(c * step, min(flat.size, (c + 1) * step)):
-            value = flat[i]
-            if value < low:
-                low = value
-            if value > high:
-                high = value
-        lows[c], highs[c] = low, high
+        lows[c], highs[c] = _min_max_span(flat[c * step:min(flat.size, (c + 1) * step)])
     return lows.min(), highs.max()
 
 
@@ -86,8 +125,52 @@ def value_range(image) -> tuple[float, float]:
     """(min, max) of the image in one pass (NaN is ignored on the CPU path)."""
     xp = get_array_module(image)
     if xp is np and image.size:
-        return _min_max(np.ascontiguousarray(image).reshape(-1), numba.get_num_threads())
+        flat = np.ascontiguousarray(image).reshape(-1)
+        chunks = chunk_count(flat.size)
+        if chunks == 1:
+            return _min_max_span(flat)
+        return _min_max_parallel(flat, chunks)
     return float(image.min()), float(image.max())
+
+
+#: Integer types whose every value gets its own counter in :func:`value_counts`.
+SMALL_INTEGERS = (np.dtype(np.int8), np.dtype(np.uint8), np.dtype(np.int16),
+                  np.dtype(np.uint16), np.dtype(np.bool_))
+
+
+@numba.njit(cache=True, nogil=True)
+def _value_counts_span(flat, offset, counts):
+    for i in range(flat.size):
+        counts[np.int64(flat[i]) - offset] += 1
+
+
+@numba.njit(parallel=True, cache=True)
+def _value_counts_parallel(flat, offset, partial):
+    chunks = partial.shape[0]
+    step = (flat.size + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        _value_counts_span(flat[c * step:min(flat.size, (c + 1) * step)], offset, partial[c])
+
+
+def value_counts(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """How many voxels hold each value of a <= 16-bit integer (or bool) image.
+
+    Returns ``(counts, first)``: ``counts[i]`` is the number of voxels equal to
+    ``first + i``. One pass, with a private 2**16-entry counter per thread (it stays
+    in the core's cache).
+    """
+    if image.dtype not in SMALL_INTEGERS:
+        raise TypeError(f"value_counts needs an integer image of <= 16 bits, not {image.dtype}")
+    flat = np.ascontiguousarray(image).reshape(-1)
+    if flat.dtype == np.bool_:
+        flat = flat.view(np.uint8)
+    info = np.iinfo(flat.dtype)
+    partial = np.zeros((chunk_count(flat.size), int(info.max) - int(info.min) + 1), np.int64)
+    if partial.shape[0] == 1:
+        _value_counts_span(flat, int(info.min), partial[0])
+    else:
+        _value_counts_parallel(flat, int(info.min), partial)
+    return partial.sum(axis=0), int(info.min)
 
 
 @numba.njit(inline="always")
@@ -137,13 +220,28 @@ def histogram(image, bins: int = 128, value_range_: tuple[float, float] | None =
     initialise the threshold sliders and by Otsu.
     """
     xp = get_array_module(image)
+    if xp is np and image.dtype in SMALL_INTEGERS and image.size:
+        return _histogram_from_values(*value_counts(image), bins, value_range_)
     edges = histogram_edges(*(value_range_ or value_range(image)), bins)
     if xp is np:
-        counts = _histogram(np.ascontiguousarray(image).reshape(-1), edges,
-                            numba.get_num_threads())
+        flat = np.ascontiguousarray(image).reshape(-1)
+        counts = _histogram(flat, edges, chunk_count(flat.size))
     else:
         counts = xp.histogram(image, bins=xp.asarray(edges))[0].get()
     return counts, edges
+
+
+def _histogram_from_values(counts: np.ndarray, first: int, bins: int,
+                           value_range_: tuple[float, float] | None
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Bin the per-value counts exactly as ``np.histogram`` bins the voxels."""
+    present = np.flatnonzero(counts)
+    if value_range_ is None:
+        value_range_ = (first + present[0], first + present[-1])
+    edges = histogram_edges(*value_range_, bins)
+    values = first + present
+    binned, _ = np.histogram(values, edges, weights=counts[present])
+    return binned.astype(np.int64), edges
 
 
 _MAX_EXACT_BINS = 2**20
@@ -158,11 +256,15 @@ def percentiles(image, percents) -> np.ndarray:
     """
     xp = get_array_module(image)
     percents = np.atleast_1d(np.asarray(percents, dtype=np.float64))
-    low, high = value_range(image) if image.dtype.kind in "iu" else (0.0, math.inf)
-    if high - low > _MAX_EXACT_BINS:
-        return np.atleast_1d(xp.asarray(xp.percentile(
-            image, xp.asarray(percents), method="inverted_cdf"))).astype(np.float64)
-    counts, _ = histogram(image, int(high - low) + 1, (low, high + 1))
+    if xp is np and image.dtype in SMALL_INTEGERS:
+        counts, first = value_counts(image)
+        low = float(first)
+    else:
+        low, high = value_range(image) if image.dtype.kind in "iu" else (0.0, math.inf)
+        if high - low > _MAX_EXACT_BINS:
+            return np.atleast_1d(xp.asarray(xp.percentile(
+                image, xp.asarray(percents), method="inverted_cdf"))).astype(np.float64)
+        counts, _ = histogram(image, int(high - low) + 1, (low, high + 1))
     cumulative = np.cumsum(counts)
     ranks = np.ceil(percents / 100 * cumulative[-1]).clip(1, None)
     return low + np.searchsorted(cumulative, ranks).astype(np.float64)

@@ -57,8 +57,14 @@ def test_thirty_two_regions_by_dynamic_programming_is_fast():
     assert thresholds.size == 31 and np.all(np.diff(thresholds) > 0)
 
 
-def test_region_map_is_digitize():
-    image = ct_like()
+@pytest.mark.parametrize("dtype", [np.int16, np.float32, np.uint16])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_region_map_is_digitize(dtype, parallel, monkeypatch):
+    import demarcate.gpu.threshold as threshold_module
+
+    if parallel:  # split even this small array over the threads
+        monkeypatch.setattr(threshold_module, "PARALLEL_MIN_VOXELS", 1)
+    image = (ct_like() + 1000).astype(dtype)
     thresholds = otsu_thresholds(image, 4)
     regions = otsu_regions(image, thresholds)
     assert regions.dtype == np.uint8

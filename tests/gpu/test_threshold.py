@@ -61,3 +61,50 @@ def test_percentiles_are_exact_voxel_values():
 def test_threshold_on_real_ct():
     image, _ = real_image("ct/example_ct_sm.nii.gz")
     assert np.array_equal(threshold(image, -200, 300), (image >= -200) & (image <= 300))
+
+
+@pytest.fixture(params=["serial", "parallel"])
+def pass_kind(request, monkeypatch):
+    """Run the kernels on the calling thread, or split over numba's threads even for a
+    small test array, so both code paths are checked against the reference."""
+    import demarcate.gpu.threshold as module
+
+    if request.param == "parallel":
+        monkeypatch.setattr(module, "PARALLEL_MIN_VOXELS", 1)
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.bool_])
+def test_value_counts_equal_unique_counts(dtype, pass_kind):
+    from demarcate.gpu.threshold import value_counts
+
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype) if dtype != np.bool_ else np.iinfo(np.uint8)
+    image = rng.integers(info.min, min(info.max, 1) if dtype == np.bool_ else info.max,
+                         (7, 9, 11), endpoint=True).astype(dtype)
+    counts, first = value_counts(image)
+    values, expected = np.unique(image, return_counts=True)
+    assert np.array_equal(np.flatnonzero(counts) + first, values.astype(np.int64))
+    assert np.array_equal(counts[counts > 0], expected)
+
+
+def test_value_counts_refuses_wide_types():
+    from demarcate.gpu.threshold import value_counts
+
+    with pytest.raises(TypeError, match="16 bits"):
+        value_counts(np.zeros(3, np.int32))
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.float32])
+def test_histogram_and_threshold_equal_numpy_on_both_paths(dtype, pass_kind):
+    image = ct_like()
+    image = (image // 8 + 100).clip(0, 255).astype(dtype) if dtype == np.uint8 else \
+        image.astype(dtype)
+    for bins, value_range in ((128, None), (37, (-100.0, 90.5))):
+        counts, edges = histogram(image, bins, value_range)
+        expected, expected_edges = np.histogram(image, bins, range=value_range)
+        assert np.array_equal(counts, expected)
+        assert np.allclose(edges, expected_edges)
+    assert np.array_equal(threshold(image, 20, 120), (image >= 20) & (image <= 120))
+    qs = [0, 3, 50, 97.5, 100]
+    assert np.array_equal(percentiles(image, qs), np.percentile(image, qs, method="inverted_cdf"))
