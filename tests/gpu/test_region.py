@@ -15,14 +15,39 @@ from ._volumes import ct_like, real_image
 SEEDS = [(8, 15, 17), (20, 35, 40), (0, 0, 0)]
 
 
+def labelling_reference(image, seeds, lower, upper, connectivity):
+    """scipy: label the thresholded image, keep the components that hold a seed."""
+    labels, _ = ndimage.label((image >= lower) & (image <= upper),
+                              structure(image.ndim, connectivity))
+    hit = {labels[tuple(s)] for s in seeds} - {0}
+    return np.isin(labels, list(hit))
+
+
+@pytest.fixture(params=["fill", "labelling"])
+def grow_path(request, monkeypatch):
+    """Run region growing as a flood fill only, or hand over to labelling at once."""
+    import demarcate.gpu.region as module
+
+    monkeypatch.setattr(module, "FILL_BUDGET_SHARE", 1.0 if request.param == "fill" else 0.0)
+    return request.param
+
+
 @pytest.mark.parametrize("connectivity", [6, 18, 26])
 @pytest.mark.parametrize("lower, upper", [(200, 2000), (-150, 150), (-3000, 3000)])
-def test_3d_equals_labelling_reference(connectivity, lower, upper):
+def test_3d_equals_labelling_reference(connectivity, lower, upper, grow_path):
     image = ct_like()
     ours = region_grow(image, SEEDS, lower, upper, connectivity)
-    reference = _grow_by_labelling(image, np.array(SEEDS), lower, upper,
-                                   structure(3, connectivity))
-    assert np.array_equal(ours, reference)
+    assert np.array_equal(ours, labelling_reference(image, SEEDS, lower, upper, connectivity))
+    alone = _grow_by_labelling(image, np.array(SEEDS), lower, upper, connectivity)
+    assert np.array_equal(ours, alone)
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_2d_paths_equal_labelling_reference(connectivity, grow_path):
+    plane = ct_like()[10]
+    seeds = [(15, 17), (30, 5)]
+    ours = region_grow(plane, seeds, -150, 150, connectivity)
+    assert np.array_equal(ours, labelling_reference(plane, seeds, -150, 150, connectivity))
 
 
 @pytest.mark.parametrize("full", [False, True])
