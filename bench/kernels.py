@@ -211,18 +211,25 @@ def bench_distance(name: str, mask: np.ndarray, spacing, repeat: int, with_scipy
 
 
 def bench_interpolation(repeat: int) -> None:
+    """An organ-sized pair of shapes, and a pair spanning most of the slice (the worst
+    case: the box ours computes on is then nearly the whole slice)."""
     yy, xx = np.ogrid[:512, :512]
-    lower = (yy - 200) ** 2 + (xx - 240) ** 2 < 80**2
-    upper = (yy - 280) ** 2 / 2 + (xx - 300) ** 2 < 90**2
-    ours = best_of(lambda: interpolate_masks(lower, upper, 0.4, (0.7, 0.7)), repeat)
+    cases = {
+        "organ": ((yy - 200) ** 2 + (xx - 240) ** 2 < 80**2,
+                  (yy - 280) ** 2 / 2 + (xx - 300) ** 2 < 90**2),
+        "body": ((yy - 256) ** 2 / 1.4 + (xx - 250) ** 2 < 210**2,
+                 (yy - 260) ** 2 / 1.2 + (xx - 262) ** 2 / 1.1 < 220**2),
+    }
+    for name, (lower, upper) in cases.items():
+        ours = best_of(lambda a=lower, b=upper: interpolate_masks(a, b, 0.4, (0.7, 0.7)), repeat)
 
-    def peer():
-        maps = [sitk.GetArrayViewFromImage(sitk.SignedMaurerDistanceMap(
-            sitk_image(m.astype(np.uint8), (0.7, 0.7)), insideIsPositive=False,
-            squaredDistance=False, useImageSpacing=True)) for m in (lower, upper)]
-        return 0.6 * maps[0] + 0.4 * maps[1] <= 0
+        def peer(a=lower, b=upper):
+            maps = [sitk.GetArrayViewFromImage(sitk.SignedMaurerDistanceMap(
+                sitk_image(m.astype(np.uint8), (0.7, 0.7)), insideIsPositive=False,
+                squaredDistance=False, useImageSpacing=True)) for m in (a, b)]
+            return 0.6 * maps[0] + 0.4 * maps[1] <= 0
 
-    report("interpolation2d_512", ours, {"sitk distance maps": best_of(peer, repeat)})
+        report(f"interpolation2d_512_{name}", ours, {"sitk distance maps": best_of(peer, repeat)})
 
 
 def bench_surface(name: str, mask: np.ndarray, repeat: int) -> None:
@@ -266,7 +273,9 @@ def main(argv: list[str] | None = None) -> None:
                        with_scipy=image.size < 1e7)
         bench_surface(name, mask, repeat)
         bench_growcut(name, image, (1.0, 1.0, 1.0), with_peer=True)
-    bench_distance("512x512", synthetic[0][1][0] > 300, (0.7, 0.7), repeat, with_scipy=True)
+    yy, xx = np.ogrid[:512, :512]
+    bench_distance("512x512", (yy - 250) ** 2 / 1.4 + (xx - 240) ** 2 < 150**2, (0.7, 0.7),
+                   repeat, with_scipy=True)
     bench_interpolation(repeat)
     for name, image, spacing in real_volumes():
         bench_threshold(name, image, repeat)

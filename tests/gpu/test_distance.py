@@ -62,3 +62,20 @@ def test_interpolation_reproduces_ends_and_morphs_between():
     assert 0.6 * lower.sum() < middle.sum() < upper.sum()
     with pytest.raises(ValueError, match="non-empty"):
         interpolate_masks(lower, np.zeros_like(lower), 0.5)
+
+
+@pytest.mark.parametrize("ratio", [0.2, 0.5, 0.9])
+def test_interpolation_on_the_box_equals_the_whole_slice(ratio):
+    """Cropping to the masks' box changes nothing, also where a shape touches the border
+    or the two shapes are far apart."""
+    rng = np.random.default_rng(int(ratio * 10))
+    for _ in range(5):
+        lower = np.zeros((70, 90), bool)
+        upper = np.zeros((70, 90), bool)
+        for mask in (lower, upper):
+            y, x = rng.integers(0, 60), rng.integers(0, 80)
+            mask[y:y + rng.integers(3, 25), x:x + rng.integers(3, 25)] = True
+            mask[rng.integers(0, 70, 6), rng.integers(0, 90, 6)] = True
+        expected = (signed_distance(lower, (0.7, 0.9)) * (1 - ratio)
+                    + signed_distance(upper, (0.7, 0.9)) * ratio) <= 0
+        assert np.array_equal(interpolate_masks(lower, upper, ratio, (0.7, 0.9)), expected)
