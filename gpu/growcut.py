@@ -217,29 +217,39 @@ def _propagate(keys, sources, source_costs, offsets, step_cost, scale,
 
 
 @numba.njit(cache=True, nogil=True)
-def _fill_slab(image, low, per_unit, integer, owners, keys):
-    """Write the keys of one slab's voxels into the padded ``keys`` (already -1):
-    cost 0 on seeds, unreached elsewhere. Returns the flat indices of the seeds."""
+def _fill_slab(image, low, per_unit, integer, seeds, owner_of, keys):
+    """Write one slab's padded ``keys``: -1 on the padding, cost 0 on seeds (owner
+    ``owner_of[seed value]``), unreached elsewhere. Returns the flat indices of the seeds.
+
+    Runs in the slab's worker thread, so filling is as parallel as the search.
+    """
     depth, height, width = image.shape
     unreached = np.int64(2**31 - 1) << 24
-    seeds = 0
+    keys[0] = -1
+    keys[depth + 1] = -1
+    count = 0
     for z in range(depth):
+        keys[z + 1, 0] = -1
+        keys[z + 1, height + 1] = -1
         for y in range(height):
+            keys[z + 1, y + 1, 0] = -1
+            keys[z + 1, y + 1, width + 1] = -1
             for x in range(width):
                 if integer:
                     level = np.int64(image[z, y, x] - low)
                 else:
                     level = np.int64(np.rint((image[z, y, x] - low) * per_unit))
-                owner = owners[z, y, x]
+                owner = owner_of[seeds[z, y, x]]
                 keys[z + 1, y + 1, x + 1] = (level << 8) | owner | (0 if owner else unreached)
-                seeds += owner != 0
-    flat = keys.reshape(-1)
-    found = np.empty(seeds, np.int64)
+                count += owner != 0
+    found = np.empty(count, np.int64)
     n = 0
-    for i in range(flat.size):
-        if flat[i] >= 0 and flat[i] >> 24 == 0:
-            found[n] = i
-            n += 1
+    for z in range(depth):
+        for y in range(height):
+            for x in range(width):
+                if seeds[z, y, x] != 0:
+                    found[n] = ((z + 1) * (height + 2) + y + 1) * (width + 2) + x + 1
+                    n += 1
     return found
 
 
@@ -335,13 +345,21 @@ def _seed_labels(seeds: np.ndarray) -> np.ndarray:
     return values[values != 0].astype(seeds.dtype)
 
 
-def _owner_indices(seeds, values: np.ndarray) -> np.ndarray:
-    """uint8 index (1-based) of each voxel's seed label in ``values``; 0 where unseeded."""
-    if values[-1] < 2**16 and values[0] >= 0:
+def _owner_table(seeds, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seeds recoded for :func:`_fill_slab`: an array to index a uint8 table with, and
+    the table (1-based index of each seed value in ``values``, 0 for unseeded).
+
+    Seeds of <= 16-bit values index the table directly; others are first replaced by
+    their owner index (one extra pass, and a 1-byte copy of the seeds).
+    """
+    if values[-1] < 2**16 and values[0] >= 0 and seeds.dtype.kind in "uib":
         table = np.zeros(int(values[-1]) + 1, np.uint8)
         table[values] = np.arange(1, values.size + 1)
-        return table[seeds]
-    return ((np.searchsorted(values, seeds) + 1) * (seeds != 0)).astype(np.uint8)
+        if seeds.dtype.itemsize <= 2:
+            return seeds, table
+        return table[seeds], np.arange(256, dtype=np.uint8)
+    owners = ((np.searchsorted(values, seeds) + 1) * (seeds != 0)).astype(np.uint8)
+    return owners, np.arange(256, dtype=np.uint8)
 
 
 def _slab_bounds(depth: int, slabs: int | None) -> list[tuple[int, int]]:
@@ -399,14 +417,16 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
     image_box = image[box]
     quantised = _quantise(image_box, distance_penalty, spacing_zyx)
     seeds_box = np.ascontiguousarray(seeds[box])
-    owners = _owner_indices(seeds_box, values)
+    coded, owner_of = _owner_table(seeds_box, values)
     height, width = seeds_box.shape[1:]
-    keys, sources = [], []
-    for z0, z1 in _slab_bounds(seeds_box.shape[0], slabs):
-        slab = np.full((z1 - z0 + 2, height + 2, width + 2), -1, np.int64)
-        sources.append(_fill_slab(image_box[z0:z1], quantised.low, quantised.per_unit,
-                                  quantised.integer, owners[z0:z1], slab))
-        keys.append(slab)
+    bounds = _slab_bounds(seeds_box.shape[0], slabs)
+    keys = [np.empty((z1 - z0 + 2, height + 2, width + 2), np.int64) for z0, z1 in bounds]
+
+    def fill(slab: np.ndarray, z0: int, z1: int) -> np.ndarray:
+        return _fill_slab(image_box[z0:z1], quantised.low, quantised.per_unit,
+                          quantised.integer, coded[z0:z1], owner_of, slab)
+
+    sources = _map_threads(fill, keys, *zip(*bounds, strict=True))
     result = GrowCutResult(np.zeros(0, seeds.dtype), box, seeds_box, values, keys,
                            (quantised.scale, quantised.step_cost), (key, quantised.buckets))
     return _solve(result, sources, seeds.dtype, image.shape)
@@ -428,7 +448,8 @@ def _continue(previous: GrowCutResult, seeds) -> GrowCutResult:
     """Queue the added seed voxels at cost 0 on top of the previous costs."""
     new = np.ascontiguousarray(seeds[previous.box])
     added = np.nonzero(new != previous._seeds)  # only additions: _can_continue checked
-    owners = _owner_indices(new[added], previous._values)
+    coded, owner_of = _owner_table(new[added], previous._values)
+    owners = owner_of[coded]
     sources, z0 = [], 0
     for slab in previous._slabs:
         z1 = z0 + slab.shape[0] - 2
@@ -476,11 +497,10 @@ def _solve(result: GrowCutResult, sources: list[np.ndarray], dtype, shape) -> Gr
             sources[i + 1] = upper
     table = np.concatenate(([0], result._values)).astype(dtype)
     labels = np.zeros(shape, dtype)
-    inside, z0 = labels[result.box], 0
-    for keys in slabs:
-        z1 = z0 + keys.shape[0] - 2
-        _write_labels(keys, table, inside[z0:z1])
-        z0 = z1
+    inside = labels[result.box]
+    starts = np.cumsum([0] + [keys.shape[0] - 2 for keys in slabs]).tolist()
+    _map_threads(lambda keys, z0: _write_labels(keys, table, inside[z0:z0 + keys.shape[0] - 2]),
+                 slabs, starts[:-1])
     result.labels = labels
     return result
 

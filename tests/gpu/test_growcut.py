@@ -85,15 +85,17 @@ def test_incremental_scribble_equals_full_rerun():
     assert np.array_equal(incremental.path_costs(), full.path_costs())
 
 
-def test_margin_limits_the_box_and_label_values_are_kept():
+@pytest.mark.parametrize("dtype, big", [(np.uint16, 117), (np.int16, 117), (np.int32, 70000),
+                                        (np.uint8, 200), (np.int64, -3)])
+def test_margin_limits_the_box_and_label_values_are_kept(dtype, big):
     image = ct_like()
-    seeds = np.zeros(image.shape, np.uint16)
-    seeds[10, 10, 10:14] = 117
+    seeds = np.zeros(image.shape, dtype)
+    seeds[10, 10, 10:14] = big
     seeds[14, 12, 10:14] = 5
     result = growcut(image, seeds, margin=3)
     assert result.box == (slice(7, 18), slice(7, 16), slice(7, 17))
-    assert set(np.unique(result.labels)) == {0, 5, 117}
-    assert result.labels.dtype == np.uint16
+    assert set(np.unique(result.labels)) == {0, 5, big}
+    assert result.labels.dtype == dtype
     assert not result.labels[:7].any()
 
 
