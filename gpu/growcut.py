@@ -416,7 +416,7 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
         return _continue(previous, seeds)
     image_box = image[box]
     quantised = _quantise(image_box, distance_penalty, spacing_zyx)
-    seeds_box = np.ascontiguousarray(seeds[box])
+    seeds_box = seeds[box].copy()  # a copy: the caller may paint into seeds next
     coded, owner_of = _owner_table(seeds_box, values)
     height, width = seeds_box.shape[1:]
     bounds = _slab_bounds(seeds_box.shape[0], slabs)
@@ -446,7 +446,7 @@ def _can_continue(previous: GrowCutResult | None, key: tuple, seeds, box, values
 
 def _continue(previous: GrowCutResult, seeds) -> GrowCutResult:
     """Queue the added seed voxels at cost 0 on top of the previous costs."""
-    new = np.ascontiguousarray(seeds[previous.box])
+    new = seeds[previous.box].copy()  # kept for the next re-run
     added = np.nonzero(new != previous._seeds)  # only additions: _can_continue checked
     coded, owner_of = _owner_table(new[added], previous._values)
     owners = owner_of[coded]

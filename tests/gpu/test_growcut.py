@@ -129,3 +129,18 @@ def test_parallel_slabs_give_exactly_the_one_slab_result(slabs, monkeypatch):
     full = growcut(image, scribble, (2.0, 0.8, 0.8), 15.0, slabs=1)
     assert np.array_equal(again.labels, full.labels)
     assert np.array_equal(again.path_costs(), full.path_costs())
+
+
+def test_incremental_sees_strokes_painted_into_the_same_seed_array():
+    """A tool paints into one seed array and re-runs: the result must not keep a view of
+    the caller's seeds, or the next stroke would look as if it were already there."""
+    image = ct_like()
+    seeds = box_seeds(image.shape)
+    result = growcut(image, seeds)
+    seeds[12, 30:36, 10:20] = 1
+    result = growcut(image, seeds, previous=result)
+    seeds[5, 5, 30:40] = 2
+    incremental = growcut(image, seeds, previous=result)
+    full = growcut(image, seeds)
+    assert np.array_equal(incremental.path_costs(), full.path_costs())
+    assert np.array_equal(incremental.labels, full.labels)
