@@ -19,16 +19,22 @@ from .backend import bounding_box, get_array_module, ndimage_module
 
 
 @numba.njit(parallel=True, cache=True)
-def _envelope_pass(squared, step):
+def _envelope_pass(squared, step, chunks):
     """In place along axis 1 of (outer, n, inner): d[i] = min_j squared[j] + (step*(i-j))**2.
 
-    Each outer slab is copied to a transposed scratch block first, so the lines are
-    contiguous whatever the axis: reading a volume along z line by line would miss the
-    cache on every element.
+    Each outer slab, cut into ``chunks`` runs of lines, is copied to a transposed scratch
+    block first, so the lines are contiguous whatever the axis: reading a volume along z
+    line by line would miss the cache on every element. Cutting along the lines too
+    keeps every thread busy when ``outer`` is 1 (a 2D slice).
     """
-    outer, n, inner = squared.shape
-    for a in numba.prange(outer):
-        block = np.ascontiguousarray(squared[a].T).astype(np.float64)
+    outer, n, lines = squared.shape
+    width = (lines + chunks - 1) // chunks
+    for task in numba.prange(outer * chunks):
+        a, first = task // chunks, (task % chunks) * width
+        inner = min(lines, first + width) - first
+        if inner <= 0:
+            continue
+        block = np.ascontiguousarray(squared[a, :, first:first + inner].T).astype(np.float64)
         result = np.empty((inner, n), squared.dtype)
         sites = np.empty(n, np.int64)
         starts = np.empty(n + 1, np.float64)
@@ -61,16 +67,18 @@ def _envelope_pass(squared, step):
                 result[b, i] = line[sites[k]] + offset * offset
             if count == 0:
                 result[b] = np.inf
-        squared[a] = result.T
+        squared[a, :, first:first + inner] = result.T
 
 
 def _squared_distance_to(features: np.ndarray, spacing_zyx) -> np.ndarray:
     """Squared Euclidean distance (mm^2, float32) from each voxel to the nearest True one."""
     squared = np.where(features, np.float32(0), np.float32(np.inf))
+    threads = numba.get_num_threads()
     for axis, view in ((2, squared.transpose(0, 2, 1)), (1, squared),
                        (0, squared.transpose(1, 0, 2))):
         if squared.shape[axis] > 1:
-            _envelope_pass(view, float(spacing_zyx[axis]))
+            chunks = max(1, -(-threads // view.shape[0]))  # lines split only if outer is short
+            _envelope_pass(view, float(spacing_zyx[axis]), chunks)
     return squared
 
 
