@@ -48,7 +48,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from .backend import bounding_box, get_array_module, to_host
-from .threshold import SMALL_INTEGERS, value_counts
+from .threshold import SMALL_INTEGERS, distinct_values
 
 _STEPS = np.array([(dz, dy, dx) for dz in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
                    if (dz, dy, dx) != (0, 0, 0)], dtype=np.int64)
@@ -336,10 +336,9 @@ def _quantise(image, distance_penalty: float, spacing_zyx) -> _Quantised:
 
 
 def _seed_labels(seeds: np.ndarray) -> np.ndarray:
-    """The distinct non-zero seed values, sorted (one counting pass for <= 16-bit seeds)."""
+    """The distinct non-zero seed values, sorted (one pass for <= 16-bit seeds)."""
     if seeds.dtype in SMALL_INTEGERS:
-        counts, first = value_counts(seeds)
-        values = np.flatnonzero(counts) + first
+        values = distinct_values(seeds)
     else:
         values = np.unique(seeds)
     return values[values != 0].astype(seeds.dtype)
@@ -412,8 +411,9 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
         box = tuple(slice(0, n) for n in image.shape)
     if get_array_module(image) is not np:
         return _growcut_relaxed(image, seeds, box, values, spacing_zyx, distance_penalty, key)
-    if _can_continue(previous, key, seeds, box, values):
-        return _continue(previous, seeds)
+    added = _added_seeds(previous, key, seeds, box, values)
+    if added is not None:
+        return _continue(previous, seeds, added)
     image_box = image[box]
     quantised = _quantise(image_box, distance_penalty, spacing_zyx)
     seeds_box = seeds[box].copy()  # a copy: the caller may paint into seeds next
@@ -432,23 +432,48 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
     return _solve(result, sources, seeds.dtype, image.shape)
 
 
-def _can_continue(previous: GrowCutResult | None, key: tuple, seeds, box, values) -> bool:
+def _added_seeds(previous: GrowCutResult | None, key: tuple, seeds, box, values
+                 ) -> tuple[np.ndarray, ...] | None:
+    """Indices (in ``previous.box``) of the seed voxels added since ``previous``, or None
+    when the new seeds are not the old ones plus additions (then everything reruns)."""
     if previous is None or previous._key[0] != key:
-        return False
+        return None
     if any(s.start < p.start or s.stop > p.stop for s, p in zip(box, previous.box, strict=True)):
-        return False
+        return None
     if not np.isin(values, previous._values).all():
-        return False
-    old = previous._seeds
-    changed = np.not_equal(seeds[previous.box], old)
-    return not old[changed].any()
+        return None
+    added, replaced = _changed_voxels(seeds[previous.box], previous._seeds)
+    return None if replaced else added
 
 
-def _continue(previous: GrowCutResult, seeds) -> GrowCutResult:
+@numba.njit(cache=True)
+def _changed_voxels(new, old):
+    """Indices where ``new`` differs from ``old``, and whether any of them was non-zero
+    in ``old`` (a seed removed or relabelled). Two passes of compares, no temporaries."""
+    count = 0
+    replaced = False
+    for z in range(new.shape[0]):
+        for y in range(new.shape[1]):
+            for x in range(new.shape[2]):
+                if new[z, y, x] != old[z, y, x]:
+                    count += 1
+                    replaced |= old[z, y, x] != 0
+    index = (np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count, np.int64))
+    n = 0
+    for z in range(new.shape[0]):
+        for y in range(new.shape[1]):
+            for x in range(new.shape[2]):
+                if new[z, y, x] != old[z, y, x]:
+                    index[0][n], index[1][n], index[2][n] = z, y, x
+                    n += 1
+    return index, replaced
+
+
+def _continue(previous: GrowCutResult, seeds, added: tuple[np.ndarray, ...]) -> GrowCutResult:
     """Queue the added seed voxels at cost 0 on top of the previous costs."""
-    new = seeds[previous.box].copy()  # kept for the next re-run
-    added = np.nonzero(new != previous._seeds)  # only additions: _can_continue checked
-    coded, owner_of = _owner_table(new[added], previous._values)
+    new_values = seeds[previous.box][added]
+    previous._seeds[added] = new_values  # our own copy, kept for the next re-run
+    coded, owner_of = _owner_table(new_values, previous._values)
     owners = owner_of[coded]
     sources, z0 = [], 0
     for slab in previous._slabs:
@@ -460,7 +485,6 @@ def _continue(previous: GrowCutResult, seeds) -> GrowCutResult:
         keys[flat] = (keys[flat] & 0xFFFF00) | owners[inside]
         sources.append(flat)
         z0 = z1
-    previous._seeds = new
     return _solve(previous, sources, seeds.dtype, seeds.shape)
 
 

@@ -139,6 +139,45 @@ SMALL_INTEGERS = (np.dtype(np.int8), np.dtype(np.uint8), np.dtype(np.int16),
 
 
 @numba.njit(cache=True, nogil=True)
+def _value_flags_span(flat, offset, seen):
+    for i in range(flat.size):
+        seen[np.int64(flat[i]) - offset] = True
+
+
+@numba.njit(parallel=True, cache=True)
+def _value_flags_parallel(flat, offset, seen):
+    chunks = seen.shape[0]
+    step = (flat.size + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        _value_flags_span(flat[c * step:min(flat.size, (c + 1) * step)], offset, seen[c])
+
+
+def distinct_values(image: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a <= 16-bit integer (or bool) image, as int64.
+
+    Like ``np.unique`` but one pass of flag stores with no sort. Cheaper than
+    :func:`value_counts` too: a count's increment waits for the previous increment of
+    the same value, and label maps repeat 0 for most voxels.
+    """
+    flat = _small_integer_flat(image)
+    info = np.iinfo(flat.dtype)
+    seen = np.zeros((chunk_count(flat.size), int(info.max) - int(info.min) + 1), np.bool_)
+    if seen.shape[0] == 1:
+        _value_flags_span(flat, int(info.min), seen[0])
+    else:
+        _value_flags_parallel(flat, int(info.min), seen)
+    return np.flatnonzero(seen.any(axis=0)) + int(info.min)
+
+
+def _small_integer_flat(image: np.ndarray) -> np.ndarray:
+    """The image as a flat array of a <= 16-bit integer type (bool viewed as uint8)."""
+    if image.dtype not in SMALL_INTEGERS:
+        raise TypeError(f"expected an integer image of <= 16 bits, not {image.dtype}")
+    flat = np.ascontiguousarray(image).reshape(-1)
+    return flat.view(np.uint8) if flat.dtype == np.bool_ else flat
+
+
+@numba.njit(cache=True, nogil=True)
 def _value_counts_span(flat, offset, counts):
     for i in range(flat.size):
         counts[np.int64(flat[i]) - offset] += 1
@@ -159,11 +198,7 @@ def value_counts(image: np.ndarray) -> tuple[np.ndarray, int]:
     ``first + i``. One pass, with a private 2**16-entry counter per thread (it stays
     in the core's cache).
     """
-    if image.dtype not in SMALL_INTEGERS:
-        raise TypeError(f"value_counts needs an integer image of <= 16 bits, not {image.dtype}")
-    flat = np.ascontiguousarray(image).reshape(-1)
-    if flat.dtype == np.bool_:
-        flat = flat.view(np.uint8)
+    flat = _small_integer_flat(image)
     info = np.iinfo(flat.dtype)
     partial = np.zeros((chunk_count(flat.size), int(info.max) - int(info.min) + 1), np.int64)
     if partial.shape[0] == 1:

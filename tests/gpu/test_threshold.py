@@ -76,7 +76,7 @@ def pass_kind(request, monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.bool_])
 def test_value_counts_equal_unique_counts(dtype, pass_kind):
-    from demarcate.gpu.threshold import value_counts
+    from demarcate.gpu.threshold import distinct_values, value_counts
 
     rng = np.random.default_rng(3)
     info = np.iinfo(dtype) if dtype != np.bool_ else np.iinfo(np.uint8)
@@ -86,13 +86,16 @@ def test_value_counts_equal_unique_counts(dtype, pass_kind):
     values, expected = np.unique(image, return_counts=True)
     assert np.array_equal(np.flatnonzero(counts) + first, values.astype(np.int64))
     assert np.array_equal(counts[counts > 0], expected)
+    assert np.array_equal(distinct_values(image), values.astype(np.int64))
 
 
 def test_value_counts_refuses_wide_types():
-    from demarcate.gpu.threshold import value_counts
+    from demarcate.gpu.threshold import distinct_values, value_counts
 
     with pytest.raises(TypeError, match="16 bits"):
         value_counts(np.zeros(3, np.int32))
+    with pytest.raises(TypeError, match="16 bits"):
+        distinct_values(np.zeros(3, np.float32))
 
 
 @pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.float32])
