@@ -196,7 +196,8 @@ def _propagate(keys, sources, source_costs, offsets, step_cost, scale,
             candidate = (cost << 24) | (other & 0xFFFF00) | label
             if candidate < other:
                 keys[u] = candidate
-                # _push, written out: this is the innermost loop
+                # _push, written out: numba does not inline it, and calling it here made
+                # the whole search 1.8x slower (128^3: 0.36-0.40 s against 0.68 s)
                 h = cost & (buckets - 1)
                 b = heads[h]
                 if b < 0 or cnt[b] == _BLOCK:
