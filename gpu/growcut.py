@@ -48,7 +48,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from .backend import bounding_box, get_array_module, to_host
-from .threshold import SMALL_INTEGERS, distinct_values
+from .threshold import SMALL_INTEGERS, distinct_values, value_range
 
 _STEPS = np.array([(dz, dy, dx) for dz in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
                    if (dz, dy, dx) != (0, 0, 0)], dtype=np.int64)
@@ -81,7 +81,7 @@ class GrowCutResult:
     _seeds: np.ndarray = field(repr=False)
     _values: np.ndarray = field(repr=False)
     _slabs: list = field(repr=False)
-    _costs: tuple[int, np.ndarray] = field(repr=False)
+    _quantised: _Quantised = field(repr=False)
     _key: tuple = field(repr=False)
 
     def path_costs(self):
@@ -321,7 +321,7 @@ def _quantise(image, distance_penalty: float, spacing_zyx) -> _Quantised:
     """Integer levels and step costs, chosen so no path cost can overflow int32:
     exact for integer images, 16-bit levels for float images; with a distance penalty
     costs count 1/8 intensity unit."""
-    low, high = float(image.min()), float(image.max())
+    low, high = value_range(image)
     integer = image.dtype.kind in "iub" and high - low <= _FLOAT_LEVELS
     per_unit = 1.0 if integer else _FLOAT_LEVELS / max(high - low, 1e-12)
     max_level = int(round((high - low) * per_unit))
@@ -404,10 +404,9 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
     if values.size > 255:
         raise ValueError("GrowCut supports at most 255 seed labels")
     key = (image.shape, tuple(map(float, spacing_zyx)), float(distance_penalty), margin)
-    box = bounding_box(seeds)
     if margin is not None:
         box = tuple(slice(max(0, s.start - margin), min(n, s.stop + margin))
-                    for s, n in zip(box, image.shape, strict=True))
+                    for s, n in zip(bounding_box(seeds), image.shape, strict=True))
     else:
         box = tuple(slice(0, n) for n in image.shape)
     if get_array_module(image) is not np:
@@ -428,8 +427,8 @@ def growcut(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: float =
                           quantised.integer, coded[z0:z1], owner_of, slab)
 
     sources = _map_threads(fill, keys, *zip(*bounds, strict=True))
-    result = GrowCutResult(np.zeros(0, seeds.dtype), box, seeds_box, values, keys,
-                           (quantised.scale, quantised.step_cost), (key, quantised.buckets))
+    result = GrowCutResult(np.zeros(0, seeds.dtype), box, seeds_box, values, keys, quantised,
+                           key)
     return _solve(result, sources, seeds.dtype, image.shape)
 
 
@@ -437,7 +436,7 @@ def _added_seeds(previous: GrowCutResult | None, key: tuple, seeds, box, values
                  ) -> tuple[np.ndarray, ...] | None:
     """Indices (in ``previous.box``) of the seed voxels added since ``previous``, or None
     when the new seeds are not the old ones plus additions (then everything reruns)."""
-    if previous is None or previous._key[0] != key:
+    if previous is None or previous._key != key:
         return None
     if any(s.start < p.start or s.stop > p.stop for s, p in zip(box, previous.box, strict=True)):
         return None
@@ -502,8 +501,8 @@ def _map_threads(function, *iterables) -> list:
 def _solve(result: GrowCutResult, sources: list[np.ndarray], dtype, shape) -> GrowCutResult:
     """Dijkstra in every slab at once, then relax across the cuts; repeat until the
     cuts improve nothing."""
-    scale, step_cost = result._costs
-    buckets = result._key[1]
+    scale, step_cost = result._quantised.scale, result._quantised.step_cost
+    buckets = result._quantised.buckets
 
     def run(keys: np.ndarray, queued: np.ndarray) -> None:
         if queued.size:
@@ -581,5 +580,4 @@ def _growcut_relaxed(image, seeds, box, values, spacing_zyx, distance_penalty, k
     labels = xp.zeros(image.shape, seeds.dtype)
     labels[box] = table[owner[inner]]
     return GrowCutResult(labels, box, seeds_box, values, [distances << _COST_SHIFT],
-                         (scale, step_cost),
-                         (key, quantised.buckets))
+                         quantised, key)
