@@ -7,19 +7,21 @@ One line per case and peer: ``case  ours_s  peer_s  ratio`` with ratio = peer / 
 (> 1: Demarcate is faster), best of >= 3 runs (1 for the multi-second GrowCut peers),
 after one untimed warm-up call that compiles numba kernels and loads ITK modules.
 Streaming kernels also print the memory-copy floor (``np.copyto`` of the same array).
+The last lines are bench/under_load.py: small 2D kernels beside two busy processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
 from scipy import ndimage
 
+from bench.timing import best_of, report
+from bench.under_load import bench_under_load
 from demarcate.gpu.components import component_at, label_components
 from demarcate.gpu.distance import interpolate_masks, signed_distance
 from demarcate.gpu.growcut import growcut
@@ -44,22 +46,6 @@ def ct_like(shape_zyx: tuple[int, int, int], seed: int = 0) -> np.ndarray:
         inside = sum((g - c) ** 2 for g, c in zip(grid, centre, strict=True)) <= radius**2
         image[box][inside] += 600
     return image.astype(np.int16)
-
-
-def best_of(function: Callable[[], object], repeat: int) -> float:
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def report(case: str, ours_s: float, peers: dict[str, float]) -> None:
-    for peer, peer_s in peers.items():
-        print(f"{case}[{peer}]".ljust(44) + f"{ours_s:9.4f} {peer_s:9.4f} {peer_s / ours_s:7.2f}",
-              flush=True)
 
 
 def floor(case: str, array: np.ndarray, repeat: int) -> None:
@@ -298,3 +284,4 @@ def main(argv: list[str] | None = None) -> None:
         bench_otsu(name, image, repeat, with_sitk=True)
         bench_growcut(name, image, spacing, with_peer=True)
         bench_distance(name, image > np.percentile(image, 90), spacing, repeat, with_scipy=True)
+    bench_under_load()

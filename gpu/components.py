@@ -1,44 +1,17 @@
-"""Connected components of a mask, and the one component under a click (Picking tool).
+"""The one connected component under a click (Picking tool), and labelling them all.
 
-Labelling a whole 3D volume uses ``cc3d`` (connected-components-3d) on the CPU when it is
-installed: a well-kept C++ library that labels a 512x512x300 CT ~4x faster than
-``scipy.ndimage.label`` and numbers components the same way (raster order of their
-first voxel). ``scipy.ndimage.label`` is the reference and the fallback, and
-``cupyx.scipy.ndimage.label`` the GPU path. Picking needs one component only, which a
-flood fill from the clicked voxel finds in time proportional to that component.
+Picking needs one component only, which a flood fill from the clicked voxel
+(:func:`.region.region_grow`) finds in time proportional to that component; labelling
+every component lives in :mod:`.labelling` and is re-exported here for the callers
+that want both.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from .labelling import label_components
+from .region import region_grow
 
-from .backend import get_array_module, ndimage_module
-from .region import region_grow, structure
-
-
-def label_components(mask, connectivity: int | None = None) -> tuple[object, int]:
-    """Label the connected components of a boolean mask: (labels, number of components).
-
-    Background is 0; components are numbered 1..n in raster (z, y, x) order of their first
-    voxel, exactly as ``scipy.ndimage.label``. Connectivity is 4/8 in 2D and 6/18/26 in 3D
-    (default: faces only). Labels are ``int32`` on the host, the backend's default label
-    type on CuPy.
-    """
-    connectivity = connectivity or (4 if mask.ndim == 2 else 6)
-    footprint = structure(mask.ndim, connectivity)
-    xp = get_array_module(mask)
-    if xp is np and mask.ndim == 3:
-        try:
-            import cc3d
-        except ImportError:
-            cc3d = None
-        if cc3d is not None:
-            labels, count = cc3d.connected_components(
-                np.ascontiguousarray(mask, dtype=bool), connectivity=connectivity,
-                return_N=True, out_dtype=np.uint32)
-            return labels.view(np.int32), int(count)
-    labels, count = ndimage_module(xp).label(mask, structure=xp.asarray(footprint))
-    return labels, int(count)
+__all__ = ["component_at", "label_components"]
 
 
 def component_at(labels, index_zyx, connectivity: int | None = None):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import bounding_box, get_array_module, ndimage_module, to_host
-from .components import label_components
+from .labelling import label_components
 
 
 def _grown_box(box: tuple[slice, ...], shape: tuple[int, ...], margin: int) -> tuple[slice, ...]:

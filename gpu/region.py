@@ -21,7 +21,12 @@ import numba
 import numpy as np
 
 from .backend import get_array_module, ndimage_module
+from .labelling import check_connectivity, label_components, structure
 from .threshold import integer_bounds, threshold
+
+# check_connectivity and structure are imported from here by callers of region growing.
+__all__ = ["FILL_BUDGET_SHARE", "check_connectivity", "majority_2d", "region_grow",
+           "structure"]
 
 #: Neighbour rows of a scanline fill: (dz, dy, reach). A run on row (z, y) spreads to
 #: the runs on row (z+dz, y+dy) that overlap it widened by ``reach`` in x (1 when the
@@ -34,22 +39,6 @@ _ROWS = {
          (-1, -1, 0), (-1, 1, 0), (1, -1, 0), (1, 1, 0)],
     26: [(dz, dy, 1) for dz in (-1, 0, 1) for dy in (-1, 0, 1) if (dz, dy) != (0, 0)],
 }
-_RANK = {4: 1, 8: 2, 6: 1, 18: 2, 26: 3}
-
-
-def check_connectivity(ndim: int, connectivity: int) -> None:
-    """Raise ValueError unless ``connectivity`` is 4/8 for 2D or 6/18/26 for 3D."""
-    allowed = (4, 8) if ndim == 2 else (6, 18, 26)
-    if connectivity not in allowed:
-        raise ValueError(f"{ndim}D connectivity must be one of {allowed}, not {connectivity}")
-
-
-def structure(ndim: int, connectivity: int):
-    """The ``scipy.ndimage`` structuring element of a 2D (4/8) or 3D (6/18/26) connectivity."""
-    check_connectivity(ndim, connectivity)
-    from scipy.ndimage import generate_binary_structure
-
-    return generate_binary_structure(ndim, _RANK[connectivity])
 
 
 #: The flood fill hands over to labelling when the region passes this share of the volume.
@@ -152,8 +141,6 @@ def _grow_by_labelling(image, seeds: np.ndarray, lower: float, upper: float,
                        connectivity: int):
     """Threshold, label, keep the seeds' components: the reference, the CuPy path and the
     CPU path for large regions."""
-    from .components import label_components  # components builds on region_grow
-
     xp = get_array_module(image)
     labels, _ = label_components(threshold(image, lower, upper), connectivity)
     inside = np.all((seeds >= 0) & (seeds < image.shape), axis=1)

@@ -12,6 +12,17 @@ from demarcate.gpu.distance import interpolate_masks, signed_distance
 from ._volumes import ct_like, real_image
 
 
+@pytest.fixture(autouse=True, params=["calling thread", "parallel"])
+def pass_kind(request, monkeypatch):
+    """Run the distance passes on the calling thread, or split over numba's threads even
+    for the small test masks, so both code paths are checked against the peers."""
+    import demarcate.gpu.distance as module
+
+    monkeypatch.setattr(module, "PARALLEL_MIN_VOXELS", 1 if request.param == "parallel"
+                        else 1 << 40)
+    return request.param
+
+
 def maurer(mask, spacing):
     image = sitk.GetImageFromArray(mask.astype(np.uint8))
     image.SetSpacing(tuple(float(s) for s in spacing[::-1]))
