@@ -12,40 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-import SimpleITK as sitk
-
 from . import __version__, formats
 from .model import ReferenceImage, Segmentation
 
 SUBCOMMANDS = ("info", "convert")
-SEGMENTATION_HEADER_KEYS = {
-    "modality": "org.mitk.multilabel.segmentation",
-    "Segmentation_MasterRepresentation": None,
-}
-
-
-def is_segmentation_file(path: Path) -> bool:
-    """True for MITK multilabel and Slicer segmentation files (told apart by header keys)."""
-    if path.is_dir() or not path.name.endswith((".nrrd", ".nhdr")):
-        return False
-    reader = sitk.ImageFileReader()
-    reader.SetFileName(str(path))
-    try:
-        reader.ReadImageInformation()
-    except RuntimeError as error:
-        raise formats.FormatError(
-            f"{path}: cannot read the header ({_first_line(error)})"
-        ) from error
-    keys = set(reader.GetMetaDataKeys())
-    for key, value in SEGMENTATION_HEADER_KEYS.items():
-        if key in keys and (value is None or reader.GetMetaData(key) == value):
-            return True
-    return any(key.startswith("org.mitk.label_") for key in keys)
-
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
 
 
 def image_info(image: ReferenceImage) -> dict:
@@ -132,7 +102,7 @@ def run_info(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise formats.FormatError(f"{path}: no such file or folder")
-    if args.segmentation or is_segmentation_file(path):
+    if args.segmentation or formats.is_segmentation_file(path):
         info = segmentation_info(formats.read_segmentation(path))
     else:
         info = image_info(formats.read_image(path))
@@ -234,5 +204,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (formats.FormatError, OSError, ValueError) as error:
-        print(f"demarcate {args.command}: {_first_line(error)}", file=sys.stderr)
+        print(f"demarcate {args.command}: {formats.first_line(error)}", file=sys.stderr)
         return 1

@@ -1,25 +1,34 @@
-"""Slice redraw speed: compositing time and frames per second in the real window.
+"""Slice redraw speed: compositing time, and the cost of a frame in the real window
+against an empty Dear PyGui window of the same size.
 
-A 512 x 512 x 60 CT-like image with 20 labels; every frame recomposites all three slice
-views (the worst case: the crosshair moved), and the script reports the compositing time
-of one 512 x 512 slice and the frame rate. Needs a display:
+A 512 x 512 x 60 CT-like image with 20 labels. Window cases: idle (nothing changes),
+scroll (the axial view steps a slice every frame: one view recomposited), crosshair
+(the crosshair moves diagonally: all three recomposited). Each window case runs in a
+process of its own (Dear PyGui allows one context per process), the empty window first.
+Needs a display:
 
     xvfb-run -s "-screen 0 1600x1000x24" python -m bench.render_fps
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 from demarcate.model import Geometry, Label, LabelGroup, ReferenceImage, Segmentation
 from demarcate.model.preferences import Preferences
-from demarcate.model.session import Session
 from demarcate.render.slices import composite, label_lookup, window_to_gray
+from demarcate.session import Session
 
 SHAPE_ZYX = (60, 512, 512)
 LABELS = 20
+VIEWPORT = (1400, 900)
+SECONDS = 4.0
+WINDOW_CASES = ("empty", "idle", "scroll", "crosshair")
 
 
 def make_session() -> Session:
@@ -51,54 +60,92 @@ def composite_ms(session: Session, outline: bool) -> float:
     return min(times) * 1e3
 
 
-def window_fps(session: Session, seconds: float = 4.0) -> dict[str, float]:
-    """Frames per second in the real window: idle, scrolling the axial view (one view
-    re-rendered per frame), and moving the crosshair diagonally (all three re-rendered).
-    One Dear PyGui context per process, so all cases run in this one."""
+def _frames(step, seconds: float) -> float:
+    """Milliseconds per frame of ``step()`` over ``seconds`` (after 20 settling frames)."""
+    for _ in range(20):
+        step(0)
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step(frames)
+        frames += 1
+    return (time.perf_counter() - start) / frames * 1e3
+
+
+def empty_window_ms(seconds: float) -> float:
+    import dearpygui.dearpygui as dpg
+
+    dpg.create_context()
+    dpg.create_viewport(title="empty", width=VIEWPORT[0], height=VIEWPORT[1])
+    with dpg.window(tag="main"):
+        pass
+    dpg.set_primary_window("main", True)
+    dpg.setup_dearpygui()
+    dpg.show_viewport()
+    cost = _frames(lambda frame: dpg.render_dearpygui_frame(), seconds)
+    dpg.destroy_context()
+    return cost
+
+
+def window_ms(case: str, seconds: float) -> float:
+    """A frame of the Demarcate window, as its own loop runs it (ui/app.run_app)."""
     import dearpygui.dearpygui as dpg
 
     from demarcate.ui.app import MainWindow
 
+    session = make_session()
     window = MainWindow(session)
     dpg.create_context()
-    dpg.create_viewport(title="Demarcate fps", width=1400, height=900)
+    dpg.configure_app(manual_callback_management=True)
+    dpg.create_viewport(title="Demarcate fps", width=VIEWPORT[0], height=VIEWPORT[1])
     window.build()
     dpg.setup_dearpygui()
     dpg.show_viewport()
-    for _ in range(10):  # settle the layout
+    depth = SHAPE_ZYX[0]
+
+    def step(frame: int) -> None:
+        if case == "scroll":
+            session.set_cursor((frame % depth, 256, 256))
+        elif case == "crosshair":
+            step_ = frame % depth
+            session.set_cursor((step_, 200 + step_, 200 + step_))
         window.update()
         dpg.render_dearpygui_frame()
+        dpg.run_callbacks(dpg.get_callback_queue())
 
-    def cursor_for(case: str, frame: int) -> tuple[int, int, int] | None:
-        step = frame % SHAPE_ZYX[0]
-        return {"idle": None, "scroll": (step, 256, 256),
-                "crosshair": (step, 200 + step, 200 + step)}[case]
-
-    rates = {}
-    for case in ("idle", "scroll", "crosshair"):
-        frames, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            cursor = cursor_for(case, frames)
-            if cursor is not None:
-                session.set_cursor(cursor)
-                window.on_view_change("cursor")
-            window.update()
-            dpg.render_dearpygui_frame()
-            frames += 1
-        rates[case] = frames / (time.perf_counter() - start)
+    cost = _frames(step, seconds)
+    session.jobs.shutdown()
     dpg.destroy_context()
-    return rates
+    return cost
 
 
-def main() -> None:
+def run_case(case: str, seconds: float = SECONDS) -> float:
+    """One window case in a fresh process; milliseconds per frame."""
+    done = subprocess.run([sys.executable, "-m", "bench.render_fps", "--case", case,
+                           "--seconds", str(seconds)], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["ms_per_frame"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--case"]:
+        case, seconds = argv[1], float(argv[3]) if len(argv) > 3 else SECONDS
+        cost = empty_window_ms(seconds) if case == "empty" else window_ms(case, seconds)
+        print(json.dumps({"case": case, "ms_per_frame": cost}))
+        return
     session = make_session()
-    print(f"{'case':48s} {'value':>10s}")
-    print(f"{'render composite 512x512, 20 labels, filled (ms)':48s} "
+    print(f"{'case':52s} {'value':>10s}")
+    print(f"{'render composite 512x512, 20 labels, filled (ms)':52s} "
           f"{composite_ms(session, False):10.2f}")
-    print(f"{'render composite 512x512, 20 labels, outline (ms)':48s} "
+    print(f"{'render composite 512x512, 20 labels, outline (ms)':52s} "
           f"{composite_ms(session, True):10.2f}")
-    for case, rate in window_fps(session).items():
-        print(f"{'render window fps, ' + case:48s} {rate:10.1f}")
+    session.jobs.shutdown()
+    costs = {case: run_case(case) for case in WINDOW_CASES}
+    for case, cost in costs.items():
+        print(f"{'render window ms/frame, ' + case:52s} {cost:10.2f}")
+    for case in WINDOW_CASES[1:]:
+        print(f"{'render window frame / empty window frame, ' + case:52s} "
+              f"{costs[case] / costs['empty']:10.2f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from demarcate.tools.controller import TOOLS
+from demarcate.tools.registry import TOOL_INFOS as TOOLS
 from demarcate.ui.keys import BINDINGS
 from demarcate.ui.shortcut_docs import shortcuts_markdown
 

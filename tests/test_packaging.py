@@ -16,7 +16,7 @@ def test_wheel_holds_only_the_demarcate_namespace(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     packages = {name.split("/")[0] for name in names if not name.startswith("demarcate-")}
     assert packages == {"demarcate"}, "no generic top-level 'app' or 'gpu' may be installed"
-    for required in ("demarcate/gpu/backend.py", "demarcate/model/session.py",
+    for required in ("demarcate/gpu/backend.py", "demarcate/session/session.py",
                      "demarcate/assets/samples/example_ct_sm.nii.gz",
                      "demarcate/assets/icons/paint.png", "demarcate/presets/thorax.json"):
         assert required in names

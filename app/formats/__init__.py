@@ -5,16 +5,23 @@ Every reader raises ``FormatError`` with a one-line message naming the file and 
 problem and never returns anything half-loaded; every writer is atomic.
 """
 
-from .errors import FormatError
+from .errors import FormatError, first_line
 from .images import read_image, write_image
 from .itksnap import read_itksnap_labels, write_itksnap_labels
 from .presets import read_preset, write_preset
-from .segmentation_io import describe_segmentation_file, read_segmentation, write_segmentation
+from .segmentation_io import (
+    describe_segmentation_file,
+    is_segmentation_file,
+    read_segmentation,
+    write_segmentation,
+)
 from .suggestions import read_suggestions, write_suggestions
 
 __all__ = [
     "FormatError",
     "describe_segmentation_file",
+    "first_line",
+    "is_segmentation_file",
     "read_image",
     "read_itksnap_labels",
     "read_preset",

@@ -12,6 +12,7 @@ from ..atomic import atomic_path
 from ..model.image import ReferenceImage
 from .errors import first_line, format_error
 from .gzip_check import verify_file
+from .progress import Progress, part, report
 from .sitk_arrays import arrays_of, geometry_of, read_sitk, to_sitk, write_sitk
 
 
@@ -43,7 +44,7 @@ def _image_name(path: Path) -> str:
     return path.stem if path.suffix else name
 
 
-def read_image(path: str | os.PathLike) -> ReferenceImage:
+def read_image(path: str | os.PathLike, progress: Progress | None = None) -> ReferenceImage:
     """Read a scalar image as (T, Z, Y, X); refuse RGB/vector images with a clear message.
 
     Gzip payloads are verified first, because ITK may decode a damaged stream silently.
@@ -51,11 +52,13 @@ def read_image(path: str | os.PathLike) -> ReferenceImage:
     path = Path(path)
     if not path.exists():
         raise format_error(path, "no such file or folder")
+    report(progress, 0.0)
     if path.is_dir():
         image = _read_dicom_series(path)
     else:
-        verify_file(path)
+        verify_file(path, part(progress, 0.0, 0.5))
         image = read_sitk(path)
+    report(progress, 0.9)
     components = image.GetNumberOfComponentsPerPixel()
     if components > 1:
         raise format_error(

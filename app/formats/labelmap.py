@@ -21,6 +21,7 @@ from ..model.segmentation import Segmentation
 from .decoded import Decoded, DecodedGroup
 from .errors import format_error
 from .paths import split_suffix
+from .progress import Progress, report
 from .sitk_arrays import to_sitk, write_sitk
 
 
@@ -74,13 +75,16 @@ def labelmap_paths(seg: Segmentation, path: str | os.PathLike) -> list[Path]:
     return [path.with_name(f"{stem}_group{i}{suffix}") for i in range(len(seg.groups))]
 
 
-def write_labelmaps(seg: Segmentation, path: str | os.PathLike) -> list[Path]:
+def write_labelmaps(seg: Segmentation, path: str | os.PathLike,
+                    progress: Progress | None = None) -> list[Path]:
     """One label map per group (uint8 when every value fits, else uint16), each atomic."""
     targets = labelmap_paths(seg, path)
-    for group, target in zip(seg.groups, targets, strict=True):
+    for index, (group, target) in enumerate(zip(seg.groups, targets, strict=True)):
+        report(progress, index / len(targets))
         largest = max(group.label_values(), default=0)
         array = group.array.astype(np.uint8 if largest <= 255 else np.uint16)
         image = to_sitk(array, seg.geometry)
         with atomic_path(target) as temp:
             write_sitk(image, temp)
+    report(progress, 1.0)
     return targets

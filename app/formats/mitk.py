@@ -29,6 +29,7 @@ from .errors import format_error
 from .mitk_json import group_to_json, groups_from_json
 from .mitk_xml import label_from_xml
 from .nrrd_writer import write_label_nrrd
+from .progress import Progress
 
 MODALITY_KEY = "modality"
 MODALITY = "org.mitk.multilabel.segmentation"
@@ -161,7 +162,8 @@ def decode_legacy_mitk(
     return Decoded(groups, geometry, "mitk-legacy", None, extra)
 
 
-def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1) -> None:
+def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1,
+               progress: Progress | None = None) -> None:
     """Write an MITK multilabel .nrrd of the given format version (1 = MITK 2023.04)."""
     if version not in WRITE_VERSIONS:
         raise format_error(path, f"cannot write MITK segmentation version {version}")
@@ -181,7 +183,7 @@ def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1) -> 
     if seg.stored_time_steps > 1:
         keyvalues.update(_time_geometry_keys(seg))
     arrays = [group.array for group in seg.groups]
-    write_label_nrrd(path, arrays, seg.geometry, keyvalues, dtype=np.uint16)
+    write_label_nrrd(path, arrays, seg.geometry, keyvalues, dtype=np.uint16, progress=progress)
 
 
 def _time_geometry_keys(seg: Segmentation) -> dict[str, str]:

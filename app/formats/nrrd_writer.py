@@ -15,6 +15,7 @@ import numpy as np
 from ..atomic import atomic_path
 from ..model.geometry import Geometry
 from .nrrd_header import escape
+from .progress import Progress, report
 
 _TYPE_NAMES = {"u1": "unsigned char", "u2": "unsigned short", "i2": "short", "i4": "int"}
 
@@ -64,11 +65,13 @@ def write_label_nrrd(
     *,
     dtype: np.dtype | str = np.uint16,
     component_kind: str = "vector",
+    progress: Progress | None = None,
 ) -> None:
     """Write (T, Z, Y, X) arrays (one per group) as one gzip NRRD, atomically.
 
     Several arrays become the components of a vector axis (fastest, first in NRRD
     order); T > 1 adds a time axis last, in a 4D space whose time direction is (0,0,0,dt).
+    ``progress`` hears after every plane; if it raises, the temporary file is removed.
     """
     dtype = np.dtype(dtype).newbyteorder("<")
     type_name = _TYPE_NAMES[dtype.str[1:]]
@@ -97,5 +100,6 @@ def write_label_nrrd(
         handle.write(header)
         with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=6, mtime=0) as stream:
             flat = data.reshape(-1, *data.shape[-2:]) if data.ndim > 2 else data[None]
-            for plane in flat:
+            for index, plane in enumerate(flat):
                 stream.write(plane.tobytes())
+                report(progress, (index + 1) / len(flat))

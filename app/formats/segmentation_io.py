@@ -20,6 +20,7 @@ from .labelmap import decode_labelmap, write_labelmaps
 from .mitk import decode_legacy_mitk, decode_mitk, is_legacy_mitk, is_mitk, write_mitk
 from .nrrd_header import is_nrrd, read_header
 from .paths import display_name
+from .progress import Progress, part, report
 from .sitk_arrays import arrays_of, geometry_of, read_sitk
 from .slicer import decode_slicer, is_slicer, write_slicer
 
@@ -38,6 +39,13 @@ def _detect(path: Path) -> tuple[str, dict[str, str]]:
     if is_slicer(keyvalues):
         return "slicer", keyvalues
     return "labelmap", keyvalues
+
+
+def is_segmentation_file(path: str | os.PathLike) -> bool:
+    """True for MITK multilabel (any version) and Slicer segmentation files, told apart
+    from images by their header keys; a plain label map reads as an image."""
+    path = Path(path)
+    return path.is_file() and _detect(path)[0] != "labelmap"
 
 
 def describe_segmentation_file(path: str | os.PathLike) -> tuple[str, int | None]:
@@ -67,7 +75,8 @@ def _reference_grid(reference: Reference | None):
 
 
 def read_segmentation(
-    path: str | os.PathLike, reference: Reference | None = None, *, round_floats: bool = False
+    path: str | os.PathLike, reference: Reference | None = None, *, round_floats: bool = False,
+    progress: Progress | None = None,
 ) -> Segmentation:
     """Read an MITK .nrrd, Slicer .seg.nrrd or plain label map.
 
@@ -78,9 +87,11 @@ def read_segmentation(
     path = Path(path)
     if not path.is_file():
         raise format_error(path, "no such file")
-    verify_file(path)
+    report(progress, 0.0)
+    verify_file(path, part(progress, 0.0, 0.5))
     kind, keyvalues = _detect(path)
     image = read_sitk(path)
+    report(progress, 0.8)
     geometry = geometry_of(image, path)
     array = arrays_of(image, path)
     decoded: Decoded
@@ -97,7 +108,8 @@ def read_segmentation(
 
 
 def write_segmentation(
-    seg: Segmentation, path: str | os.PathLike, *, mitk_version: int = 1, labelmap: bool = False
+    seg: Segmentation, path: str | os.PathLike, *, mitk_version: int = 1, labelmap: bool = False,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write by suffix: .seg.nrrd Slicer, other .nrrd MITK (``mitk_version`` 1 or 4),
     .nii/.nii.gz/.mha/.mhd (or ``labelmap=True``) one label map per group.
@@ -111,11 +123,11 @@ def write_segmentation(
         raise format_error(path, f"cannot write an invalid segmentation ({error})") from error
     name = path.name.lower()
     if labelmap or name.endswith(LABELMAP_WRITE_SUFFIXES):
-        return write_labelmaps(seg, path)
+        return write_labelmaps(seg, path, progress)
     if name.endswith(".seg.nrrd"):
-        write_slicer(seg, path)
+        write_slicer(seg, path, progress)
     elif name.endswith(".nrrd"):
-        write_mitk(seg, path, mitk_version)
+        write_mitk(seg, path, mitk_version, progress)
     else:
         raise format_error(
             path,

@@ -21,6 +21,7 @@ from ..model.segmentation import Segmentation
 from .decoded import Decoded, DecodedGroup, renumber_duplicates, split_components
 from .errors import format_error
 from .nrrd_writer import write_label_nrrd
+from .progress import Progress
 
 _SEGMENT_KEY = re.compile(r"^Segment(\d+)_(.+)$")
 # Segment keys that the model holds itself; everything else goes to Label.extra["slicer"].
@@ -99,7 +100,8 @@ def _extent(shape_zyx: tuple[int, ...], offset: list[int], empty: bool) -> str:
     return " ".join(str(b) for b in bounds)
 
 
-def write_slicer(seg: Segmentation, path: str | os.PathLike) -> None:
+def write_slicer(seg: Segmentation, path: str | os.PathLike,
+                 progress: Progress | None = None) -> None:
     """Write a .seg.nrrd that Slicer reads: one layer per group, one segment per label."""
     if seg.stored_time_steps > 1:
         raise format_error(
@@ -138,4 +140,5 @@ def write_slicer(seg: Segmentation, path: str | os.PathLike) -> None:
     largest = max((label.value for label in seg.labels), default=0)
     dtype = np.uint8 if largest <= 255 else np.uint16
     arrays = [group.array for group in seg.groups]
-    write_label_nrrd(path, arrays, seg.geometry, header, dtype=dtype, component_kind="list")
+    write_label_nrrd(path, arrays, seg.geometry, header, dtype=dtype, component_kind="list",
+                     progress=progress)

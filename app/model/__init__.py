@@ -1,4 +1,4 @@
-"""The segmentation model: labels, groups, the one write path, undo, and the session."""
+"""The segmentation model: labels, groups, the one write path, undo and change records."""
 
 from .document import SegmentationDocument
 from .geometry import Geometry

@@ -1,22 +1,24 @@
 """A segmentation being edited: every user operation as a method that records one undo step.
 
 Tools and the UI never change a ``Segmentation`` directly; they call these methods (or
-``write``/``erase``, which wrap the one write path), so undo covers everything.
+``write``/``erase``, which wrap the one write path), so undo covers everything. Every
+step, undo and redo is announced on ``changes`` with a record of what it touched.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .history import DEFAULT_BUDGET_BYTES, History, StepRecorder
+from .changes import Change, ChangeKind, Signal, VoxelChange
+from .history import DEFAULT_BUDGET_BYTES, History, Step, StepRecorder
 from .labels import Color, Label
 from .naming import LabelNaming
 from .preset import LabelSetPreset
 from .segmentation import LabelGroup, Segmentation
-from .write import MaskRegion, WriteMode, erase_mask, write_mask
+from .write import BeforeRecorder, MaskRegion, WriteMode, erase_mask, write_mask
 
 
 class SegmentationDocument:
@@ -34,10 +36,30 @@ class SegmentationDocument:
         self.naming = naming or LabelNaming()
         self.history = History(undo_budget_bytes)
         self.path = path
-        self.modified = False
         self.visible = True  # shown in the views (a display choice, not an edit: no undo)
+        self.changes: Signal[Change] = Signal()
+        #: Counts finished edits, undos and redos; a save remembers the version it wrote.
+        self.version = 0
+        self._saved_version = 0
         self._recorder: StepRecorder | None = None
         self._stroke = contextlib.ExitStack()
+
+    @property
+    def modified(self) -> bool:
+        """Changed since it was read, created or last saved."""
+        return self.version != self._saved_version
+
+    def mark_saved(self, version: int | None = None) -> None:
+        """The state of ``version`` (default: now) is what the file holds.
+
+        A save that runs in the background passes the version it wrote, so edits made
+        meanwhile still count as unsaved.
+        """
+        self._saved_version = self.version if version is None else version
+
+    def _announce(self, step: Step, kind: ChangeKind) -> None:
+        self.version += 1
+        self.changes.emit(step.change(kind, all_time_steps=not self.segmentation.is_dynamic))
 
     # --- steps -----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -60,12 +82,14 @@ class SegmentationDocument:
             if rolled_back is not None:
                 for delta in reversed(rolled_back.deltas):
                     delta.apply(self.segmentation, forward=False)
+                self.changes.emit(rolled_back.change(
+                    ChangeKind.ROLLBACK, all_time_steps=not self.segmentation.is_dynamic))
             raise
         self._recorder = None
         finished = recorder.finish()
         if finished is not None:
             self.history.push(finished)
-            self.modified = True
+            self._announce(finished, ChangeKind.EDIT)
 
     def begin_stroke(self, description: str) -> None:
         """Open a step that spans several events (a brush stroke); end with end_stroke."""
@@ -76,16 +100,21 @@ class SegmentationDocument:
         self._stroke.close()
 
     def undo(self) -> str | None:
+        """Revert the newest step; returns its description (None: nothing to undo)."""
         self.end_stroke()
-        done = self.history.undo(self.segmentation)
-        self.modified = self.modified or done is not None
-        return done
+        step = self.history.undo(self.segmentation)
+        if step is None:
+            return None
+        self._announce(step, ChangeKind.UNDO)
+        return step.description
 
     def redo(self) -> str | None:
         self.end_stroke()
-        done = self.history.redo(self.segmentation)
-        self.modified = self.modified or done is not None
-        return done
+        step = self.history.redo(self.segmentation)
+        if step is None:
+            return None
+        self._announce(step, ChangeKind.REDO)
+        return step.description
 
     # --- voxels (the one write path) ---------------------------------------------------
     def write(
@@ -100,11 +129,9 @@ class SegmentationDocument:
     ) -> int:
         """Write a mask into a label (the active one by default); returns voxels changed."""
         value = self._label_or_active(label_value)
-        with self.step(description) as recorder:
-            return write_mask(
-                self.segmentation, region, time_step, value,
-                mode=mode, regard_locks=regard_locks, record=recorder.record_voxels,
-            )
+        return self._voxel_step(description, value, lambda record: write_mask(
+            self.segmentation, region, time_step, value,
+            mode=mode, regard_locks=regard_locks, record=record))
 
     def erase(
         self,
@@ -115,10 +142,32 @@ class SegmentationDocument:
         description: str = "Erase",
     ) -> int:
         value = self._label_or_active(label_value)
+        return self._voxel_step(description, value, lambda record: erase_mask(
+            self.segmentation, region, time_step, value, record=record))
+
+    def _voxel_step(self, description: str, value: int,
+                    operation: Callable[[BeforeRecorder], int]) -> int:
+        """Run a write-path ``operation`` as (part of) a step.
+
+        Inside a step that stays open (a brush stroke, a multi-slice confirm) the boxes
+        written are announced at once as an in-progress change, so views show a stroke
+        while it is drawn; the step's own record follows when it ends.
+        """
+        inside_open_step = self._recorder is not None
+        touched: list[VoxelChange] = []
+        static = not self.segmentation.is_dynamic
         with self.step(description) as recorder:
-            return erase_mask(
-                self.segmentation, region, time_step, value, record=recorder.record_voxels
-            )
+
+            def record(group_index: int, t_index: int, box: tuple[slice, ...],
+                       before: np.ndarray) -> None:
+                recorder.record_voxels(group_index, t_index, box, before)
+                touched.append(VoxelChange(group_index, t_index, box, static))
+
+            changed = operation(record)
+        if inside_open_step and touched:
+            self.changes.emit(Change(ChangeKind.IN_PROGRESS, description, tuple(touched),
+                                     frozenset({value})))
+        return changed
 
     def _label_or_active(self, label_value: int | None) -> int:
         value = self.segmentation.active_label_value if label_value is None else label_value
@@ -222,10 +271,16 @@ class SegmentationDocument:
         self._set(value, ("Lock" if locked else "Unlock") + " '{name}'", locked=bool(locked))
 
     def set_active_label(self, value: int | None) -> None:
-        """Selection is not an edit, so it records no undo step."""
+        """Selection is not an edit, so it records no undo step (but is announced)."""
         if value is not None:
             self.segmentation.label(value)
+        previous = self.segmentation.active_label_value
+        if previous == value:
+            return
         self.segmentation.active_label_value = value
+        self.changes.emit(Change(ChangeKind.SELECTION, "Select label",
+                                 label_values=frozenset({previous, value} - {None}),
+                                 metadata=True))
 
     def clear_label(self, value: int) -> None:
         """Clear the content of a label (all time steps); the label stays."""

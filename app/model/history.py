@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import zstandard
 
+from ..gpu.backend import bounding_box
+from .changes import Change, ChangeKind, VoxelChange
 from .segmentation import GroupState, LabelGroup, MetadataState, Segmentation
 
 DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
@@ -59,6 +61,7 @@ class VoxelDelta:
     box: tuple[slice, ...]
     before: CompressedArray
     after: CompressedArray
+    label_values: frozenset[int] = frozenset()  # values before or after in changed voxels
 
     def apply(self, seg: Segmentation, forward: bool) -> None:
         source = self.after if forward else self.before
@@ -119,6 +122,31 @@ class Step:
     @property
     def nbytes(self) -> int:
         return sum(delta.nbytes for delta in self.deltas)
+
+    def change(self, kind: ChangeKind, all_time_steps: bool) -> Change:
+        """The change record of this step done (or undone) as ``kind``.
+
+        ``all_time_steps``: the segmentation is static, so its one stored mask is shown
+        at every time step of the image.
+        """
+        voxels: list[VoxelChange] = []
+        values: set[int] = set()
+        metadata = structure = False
+        for delta in self.deltas:
+            if isinstance(delta, VoxelDelta):
+                voxels.append(VoxelChange(delta.group_index, delta.t_index, delta.box,
+                                          all_time_steps))
+                values |= delta.label_values
+            elif isinstance(delta, MetadataDelta):
+                changed, moved = delta.before.difference(delta.after)
+                values |= changed
+                metadata = True
+                structure = structure or moved
+            else:
+                values |= {label.value for label in delta.metadata.groups[0].labels}
+                structure = True
+        return Change(kind, self.description, tuple(voxels), frozenset(values),
+                      metadata, structure)
 
 
 class StepRecorder:
@@ -204,28 +232,28 @@ def _voxel_delta(
         )
         before[local] = crop
     changed = before != after
-    if not changed.any():
+    tight = bounding_box(changed)
+    if tight is None:
         return None
-    tight = _bounding_box(changed)
     box = tuple(
         slice(u.start + t.start, u.start + t.stop) for u, t in zip(union, tight, strict=True)
     )
+    changed = changed[tight]
+    values = _values_in(before[tight][changed]) | _values_in(after[tight][changed])
     return VoxelDelta(
         group_index,
         t_index,
         box,
         CompressedArray.pack(before[tight]),
         CompressedArray.pack(after[tight]),
+        values,
     )
 
 
-def _bounding_box(mask: np.ndarray) -> tuple[slice, ...]:
-    box = []
-    for axis in range(mask.ndim):
-        others = tuple(a for a in range(mask.ndim) if a != axis)
-        hits = np.flatnonzero(mask.any(axis=others))
-        box.append(slice(int(hits[0]), int(hits[-1]) + 1))
-    return tuple(box)
+def _values_in(voxels: np.ndarray) -> frozenset[int]:
+    """The label values (not 0) among ``voxels``: one counting pass, no sort."""
+    present = np.flatnonzero(np.bincount(voxels, minlength=1))
+    return frozenset(int(v) for v in present if v)
 
 
 class History:
@@ -271,23 +299,24 @@ class History:
         while total > self.budget_bytes and self._redo:
             total -= self._redo.pop(0).nbytes
 
-    def undo(self, seg: Segmentation) -> str | None:
+    def undo(self, seg: Segmentation) -> Step | None:
+        """Revert the newest step; returns it (None when there is nothing to undo)."""
         if not self._undo:
             return None
         step = self._undo.pop()
         for delta in reversed(step.deltas):
             delta.apply(seg, forward=False)
         self._redo.append(step)
-        return step.description
+        return step
 
-    def redo(self, seg: Segmentation) -> str | None:
+    def redo(self, seg: Segmentation) -> Step | None:
         if not self._redo:
             return None
         step = self._redo.pop()
         for delta in step.deltas:
             delta.apply(seg, forward=True)
         self._undo.append(step)
-        return step.description
+        return step
 
     def clear(self) -> None:
         self._undo.clear()

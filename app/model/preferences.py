@@ -25,18 +25,12 @@ class OverlayStyle(Enum):
     OUTLINE = "outline"
 
 
-class LabelSelectionMode(Enum):
-    """What a click on a label in the view does: nothing, or make it the active label."""
-
-    BUTTON = "button"
-    CLICK_IN_VIEW = "click_in_view"
-
-
 @dataclass
 class Preferences:
     compact_view: bool = False
     overlay_style: str = OverlayStyle.FILLED.value
-    label_selection_mode: str = LabelSelectionMode.BUTTON.value
+    # MITK's "data node selection mode": show only the selected segmentation.
+    data_node_selection_mode: bool = False
     default_preset: str = ""
     label_naming: str = "sequential"  # or "suggestions"
     suggestions_file: str = ""
@@ -46,7 +40,6 @@ class Preferences:
 
     def validate(self) -> None:
         OverlayStyle(self.overlay_style)
-        LabelSelectionMode(self.label_selection_mode)
         if self.label_naming not in ("sequential", "suggestions"):
             raise ValueError(f"unknown label naming '{self.label_naming}'")
         if self.undo_budget_mb < 1:

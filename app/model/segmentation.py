@@ -55,6 +55,22 @@ class MetadataState:
     def nbytes(self) -> int:
         return 256 + sum(128 + 160 * len(g.labels) for g in self.groups)
 
+    def difference(self, other: MetadataState) -> tuple[frozenset[int], bool]:
+        """(label values whose properties differ, whether the structure differs).
+
+        The structure is the group list with its names and each group's label values in
+        order; labels added or removed count as changed values too, and so do the old
+        and the new active label when the selection moved.
+        """
+        mine = {lb.value: lb for g in self.groups for lb in g.labels}
+        theirs = {lb.value: lb for g in other.groups for lb in g.labels}
+        changed = {v for v in mine.keys() | theirs.keys() if mine.get(v) != theirs.get(v)}
+        if self.active_label_value != other.active_label_value:
+            changed |= {self.active_label_value, other.active_label_value} - {None}
+        layout = [(g.name, [lb.value for lb in g.labels]) for g in self.groups]
+        other_layout = [(g.name, [lb.value for lb in g.labels]) for g in other.groups]
+        return frozenset(changed), layout != other_layout
+
 
 class Segmentation:
     """Groups of labels congruent with a reference image.
@@ -162,16 +178,6 @@ class Segmentation:
             for value in values:
                 counts[value] = int(histogram[value])
         return counts
-
-    def unknown_values(self) -> dict[int, list[int]]:
-        """Voxel values present in a group that no label of that group describes."""
-        unknown: dict[int, list[int]] = {}
-        for index, group in enumerate(self.groups):
-            present = np.flatnonzero(np.bincount(group.array.ravel()))
-            missing = sorted(set(present.tolist()) - {0} - set(group.label_values()))
-            if missing:
-                unknown[index] = missing
-        return unknown
 
     def validate(self) -> None:
         """Raise ValueError naming the first broken invariant."""

@@ -8,10 +8,12 @@ whole stroke is one undo step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from ..model.document import SegmentationDocument
+from .base import Feedback, Option, PointerEvent, Tool, ToolContext, ToolInfo
 from .slicing import SlicePosition, region_from_plane
 
 MIN_RADIUS, MAX_RADIUS = 1, 200
@@ -67,3 +69,51 @@ class BrushStroke:
     def finish(self) -> None:
         self.document.end_stroke()
 
+
+
+class BrushTool(Tool):
+    """A stroke per press-drag-release; the radius is shared by Paint and Wipe."""
+
+    erases: ClassVar[bool] = False
+    option_group = "brush"
+    option_specs = (Option("radius", "brush radius (px)", 8.0, MIN_RADIUS, MAX_RADIUS),)
+
+    def __init__(self, options=None) -> None:
+        super().__init__(options)
+        self._stroke: BrushStroke | None = None
+
+    def press(self, context: ToolContext, event: PointerEvent) -> int:
+        self.cancel()
+        self._stroke = BrushStroke(context.document, event.position,
+                                   float(self.options["radius"]),
+                                   erase=self.erases != event.ctrl)
+        return self._stroke.to(event.point_rc)
+
+    def drag(self, context: ToolContext, event: PointerEvent) -> int:
+        return self._stroke.to(event.point_rc) if self._stroke is not None else 0
+
+    def release(self, context: ToolContext) -> int:
+        self.cancel()
+        return 0
+
+    def cancel(self) -> None:
+        if self._stroke is not None:
+            self._stroke.finish()
+        self._stroke = None
+
+    @property
+    def busy(self) -> bool:
+        return self._stroke is not None
+
+    def feedback(self) -> Feedback:
+        return Feedback(brush_radius=float(self.options["radius"]))
+
+
+class PaintTool(BrushTool):
+    info = ToolInfo("paint", "P", "Paint: circular brush", inverts_with_ctrl=True)
+
+
+class WipeTool(BrushTool):
+    info = ToolInfo("wipe", "W", "Wipe: brush that clears the active label",
+                    inverts_with_ctrl=True)
+    erases = True

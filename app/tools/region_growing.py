@@ -16,6 +16,7 @@ from ..gpu.components import component_at
 from ..gpu.morphology import fill_holes
 from ..gpu.region import majority_2d, region_grow
 from ..model.document import SegmentationDocument
+from .base import Feedback, PointerEvent, SlicePreview, Tool, ToolContext, ToolInfo
 from .slicing import SlicePosition, label_plane, plane_of, region_from_plane
 
 DRAG_PIXELS_PER_WIDTH = 30.0  # dragging this many slice pixels doubles/halves the range
@@ -41,7 +42,6 @@ class RegionGrowing:
     seed_rc: tuple[int, int]
     lower: float
     upper: float
-    start_rc: tuple[float, float] | None = None
     preview: np.ndarray | None = None
 
     @classmethod
@@ -59,7 +59,7 @@ class RegionGrowing:
             r, c = seed_rc
             patch = plane[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2]
             center, half = float(patch.mean()), 0.1 * window_width
-        tool = cls(plane, seed_rc, center - half, center + half, start_rc=None)
+        tool = cls(plane, seed_rc, center - half, center + half)
         tool.preview = grow_region(plane, seed_rc, tool.lower, tool.upper)
         return tool
 
@@ -78,3 +78,52 @@ class RegionGrowing:
         if region is None:
             return 0
         return document.write(region, position.time_step, description="Region growing")
+
+
+class RegionGrowingTool(Tool):
+    """Press on a seed, drag to reshape the range (preview), release to write."""
+
+    info = ToolInfo("region_growing", "R", "Region growing: click a seed, drag up/down to "
+                    "widen/narrow the range, left/right to shift it")
+
+    def __init__(self, options=None) -> None:
+        super().__init__(options)
+        self._growing: RegionGrowing | None = None
+        self._press: PointerEvent | None = None
+
+    def press(self, context: ToolContext, event: PointerEvent) -> int:
+        if context.image_zyx is None:
+            raise ValueError("region growing needs the image")
+        self._press = event
+        self._growing = RegionGrowing.start(context.document, context.image_zyx,
+                                            event.position, event.pixel,
+                                            context.window_width)
+        return 0
+
+    def drag(self, context: ToolContext, event: PointerEvent) -> int:
+        if self._growing is not None:
+            start = self._press.point_rc
+            self._growing.drag(offset_up=start[0] - event.point_rc[0],
+                               offset_right=event.point_rc[1] - start[1])
+        return 0
+
+    def release(self, context: ToolContext) -> int:
+        changed = 0
+        if self._growing is not None:
+            changed = self._growing.confirm(context.document, self._press.position)
+        self.cancel()
+        return changed
+
+    def cancel(self) -> None:
+        self._growing, self._press = None, None
+
+    @property
+    def busy(self) -> bool:
+        return self._growing is not None
+
+    def feedback(self) -> Feedback:
+        if self._growing is None or self._growing.preview is None:
+            return Feedback()
+        position = self._press.position
+        return Feedback(preview=SlicePreview(position.axis, position.index,
+                                             self._growing.preview))

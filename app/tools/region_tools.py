@@ -7,11 +7,15 @@ is one undo step through the document's write path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import numpy as np
 
 from ..gpu.components import component_at
 from ..gpu.morphology import fill_holes
 from ..model.document import SegmentationDocument
+from .base import PointerEvent, Tool, ToolContext, ToolInfo
 from .slicing import SlicePosition, label_plane, region_from_plane
 
 
@@ -89,3 +93,28 @@ def close(document: SegmentationDocument, position: SlicePosition,
     if region is None:
         return 0
     return document.write(region, position.time_step, value, description="Close")
+
+
+class RegionClickTool(Tool):
+    """One click, one region operation, one undo step."""
+
+    operation: ClassVar[Callable[[SegmentationDocument, SlicePosition, tuple[int, int]], int]]
+
+    def press(self, context: ToolContext, event: PointerEvent) -> int:
+        return type(self).operation(context.document, event.position, event.pixel)
+
+
+class FillTool(RegionClickTool):
+    info = ToolInfo("fill", "F", "Fill: flood the clicked region with the active label")
+    operation = staticmethod(fill)
+
+
+class EraseTool(RegionClickTool):
+    info = ToolInfo("erase", "E", "Erase: remove the clicked region (background: whole "
+                    "slice)")
+    operation = staticmethod(erase)
+
+
+class CloseTool(RegionClickTool):
+    info = ToolInfo("close", "C", "Close: fill the holes of the clicked region")
+    operation = staticmethod(close)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..gpu.backend import bounding_box
 from ..model.segmentation import Segmentation
 from ..model.write import MaskRegion
 
@@ -45,12 +46,12 @@ def region_from_plane(mask: np.ndarray, position: SlicePosition,
     The mask is cropped to its bounding box first, so undo stores only the drawn part.
     Returns None when the mask is empty.
     """
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+    box = bounding_box(mask)
+    if box is None:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    crop = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    start = [offset_rc[0] + int(rows[0]), offset_rc[1] + int(cols[0])]
+    rows, cols = box
+    crop = mask[box]
+    start = [offset_rc[0] + rows.start, offset_rc[1] + cols.start]
     start.insert(position.axis, position.index)
     return MaskRegion(np.expand_dims(crop, position.axis), tuple(start))
 
@@ -59,7 +60,3 @@ def label_plane(seg: Segmentation, group_index: int, position: SlicePosition) ->
     array = seg.groups[group_index].array[seg.stored_time_index(position.time_step)]
     return plane_of(array, position)
 
-
-def value_at(seg: Segmentation, group_index: int, position: SlicePosition,
-             point_rc: tuple[int, int]) -> int:
-    return int(label_plane(seg, group_index, position)[point_rc])

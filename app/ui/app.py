@@ -1,38 +1,34 @@
-"""The Demarcate window: data manager, axial slice view, label panel, status bar.
+"""The Demarcate window: data manager, slice views, label and tool panels, status bar.
 
-Callbacks only call session methods through ``act`` and mark the window dirty; the
-frame loop redraws panels and the slice only when something changed.
+Callbacks only call session methods (through ``act``, which turns failures into a
+message); what to redraw comes from the events the session announces, so an idle frame
+does no Python work beyond polling the job runner, and an edit recomposites only the
+views whose slice it touched.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 import traceback
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from .. import __version__, formats
-from ..model.session import Session
+from .. import __version__
 from ..render.windowing import AUTO, preset_name, window_presets
+from ..session import Session, SessionEvent, Topic
 from . import keys
-from .data_panel import build_data_panel
+from .data_panel import build_data_panel, modified_marks
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
-from .label_panel import build_label_panel
+from .jobs_panel import JobsPanel
+from .label_panel import LabelPanel
+from .layout_probe import LayoutProbe
 from .preferences_dialog import show_preferences
 from .save_dialog import show_save_as, suggested_path
-from .tasks import BackgroundTask, TaskRunner
 from .tool_panel import build_tool_panel
 from .views import BIG, GRID, SINGLE, ViewArea
 
-# Set by the real-window tests: after each panel rebuild the window writes the screen
-# rectangles of its tagged widgets there, so tests click on widgets, not on guesses.
-LAYOUT_FILE_ENV = "DEMARCATE_LAYOUT_FILE"
-LAYOUT_EVERY_FRAMES = 5
 SIDE_WIDTH = 270
 LABEL_WIDTH = 340
 
@@ -47,107 +43,104 @@ class MainWindow:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.views: ViewArea | None = None
-        self.panels_dirty = True
-        self.pixels_dirty = True  # slice pictures must be recomposited
-        self.overlays_dirty = False  # only camera/crosshair drawing changed
-        self.layout_file = os.environ.get(LAYOUT_FILE_ENV)
-        self.frame_count = 0
-        self.tasks = TaskRunner()
-        self.scroll_frames = 0  # frames until the label panel shows the active label
+        self.labels: LabelPanel | None = None
+        self.jobs: JobsPanel | None = None
+        self.probe = LayoutProbe.from_environment(session)
+        # What the next frame must redraw, set by session events.
+        self.side_panels_dirty = True  # data panel, label panel, tool panel
+        self.data_panel_dirty = False  # only the data panel (an unsaved mark came or went)
+        self.tool_panel_dirty = False
+        self._marks: list[bool] = []
+        self.menu_dirty = True
+        self.status_dirty = True
+        self._mouse = (-1.0, -1.0)
+        self.key_presses = 0  # handled so far (the tests' probe waits on it)
+        session.events.connect(self.on_event)
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable, *args) -> object:
-        """Run a session action; show errors in a dialog, never crash; then redraw."""
+        """Run a session action; show errors in a dialog, never crash."""
         try:
-            result = action(*args)
+            return action(*args)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message
             traceback.print_exc()
             show_error(str(error) or type(error).__name__)
-            result = None
-        self.panels_dirty = self.pixels_dirty = True
-        return result
+            return None
 
-    def edit(self, action: Callable, *args) -> object:
-        """A tool action from a view: redraw the slices; panels (undo menu, labels) only
-        once the stroke is finished, so a brush drag does not rebuild widgets per event."""
-        try:
-            result = action(*args)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            traceback.print_exc()
-            self.session.tools.cancel()
-            show_error(str(error) or type(error).__name__)
-            result = None
-        self.pixels_dirty = True
-        if not self.session.tools.busy:
-            self.panels_dirty = True
-        return result
+    def on_event(self, event: SessionEvent) -> None:
+        """Turn what the session announces into what the next frame redraws."""
+        topic = event.topic
+        views = self.views
+        if topic in (Topic.IMAGES, Topic.SELECTION, Topic.SEGMENTATIONS, Topic.PREFERENCES):
+            self.side_panels_dirty = True
+            if views is not None:
+                views.image_changed()
+        elif topic is Topic.DOCUMENT:
+            self._on_document_event(event)
+        elif topic is Topic.CURSOR and views is not None:
+            views.cursor_moved()
+        elif topic in (Topic.TIME_STEP, Topic.WINDOW) and views is not None:
+            views.invalidate_all()
+        elif topic is Topic.TOOL:
+            self.tool_panel_dirty = True
+            if views is not None:
+                views.tool_feedback_changed()
+        elif topic is Topic.TOOL_FEEDBACK and views is not None:
+            views.tool_feedback_changed()
+            self.tool_panel_dirty = self.tool_panel_dirty or not self.session.tools.busy
+        elif topic is Topic.INTERPOLATION:
+            self.tool_panel_dirty = True
+            if views is not None:
+                views.invalidate_all()
+        elif topic is Topic.ERROR:
+            show_error(event.message)
+        self.status_dirty = True
+
+    def _on_document_event(self, event: SessionEvent) -> None:
+        session = self.session
+        if session.image_index is None or event.document not in (
+                session.image_entry.segmentations):
+            return
+        if self.views is not None and event.document.visible:
+            self.views.document_changed(event.change)
+        if not event.change.final:
+            return
+        self.menu_dirty = True
+        if self.labels is not None and session.has_document and (
+                event.document is session.document):
+            self.labels.on_change(event.change)
+        self.data_panel_dirty = modified_marks(session) != self._marks
 
     def select_tool(self, name: str | None) -> None:
-        self.act(self.session.tools.select, name)
-
-    def on_view_change(self, kind: str) -> None:
-        if kind == "window":
-            self.pixels_dirty = True
-        else:
-            # Crosshair moves re-render only views whose slice changed (see update).
-            self.overlays_dirty = True
-
-    def run_in_background(self, title: str, work: Callable, on_done: Callable) -> None:
-        """File work off the UI thread; the result lands through ``act`` on this thread."""
-        self.tasks.start(BackgroundTask(
-            title, work,
-            on_done=lambda result: self.act(on_done, result),
-            on_error=lambda error: show_error(f"{title} failed: {error}"),
-        ))
+        self.act(self.session.select_tool, name)
 
     def open_image(self, path: str) -> None:
-        self.run_in_background(f"Opening {Path(path).name}", lambda: formats.read_image(path),
-                               self.session.add_image)
+        self.act(self.session.open_image, path)
 
     def open_segmentation(self, path: str) -> None:
-        session = self.session
-        if session.image_index is None:
+        if self.session.image_index is None:
             show_error("Open the image first: a segmentation is shown on its image.")
             return
-        image = session.image_entry.image
-        self.run_in_background(
-            f"Opening {Path(path).name}",
-            lambda: formats.read_segmentation(path, reference=image),
-            lambda segmentation: session.add_segmentation(segmentation, path),
-        )
+        self.act(self.session.open_segmentation, path)
 
     def save(self) -> None:
-        if self.session.segmentation_index is None:
+        if not self.session.has_document:
             return
         if self.session.document.path is None:
             self.save_as()
         else:
-            self.save_to(self.session.document.path)
+            self.act(self.session.save_segmentation)
 
     def save_as(self) -> None:
-        if self.session.segmentation_index is None:
+        if not self.session.has_document:
             return
         initial = suggested_path(self.session.image_entry.image.source_path,
                                  self.session.document.path)
-        show_save_as(initial, self.save_to)
-
-    def save_to(self, path: str, mitk_version: int = 1) -> None:
-        """Saving runs in the background behind a modal window, so nothing edits the
-        segmentation while it is written."""
-        self.run_in_background(
-            f"Saving {Path(path).name}",
-            lambda: self.session.save_segmentation(path, mitk_version=mitk_version),
-            lambda _: None,
-        )
-
-    def step_time(self, delta: int) -> None:
-        if self.session.image_index is None:
-            return
-        steps = self.session.image_entry.image.time_steps
-        self.act(self.session.set_time_step, min(max(self.session.time_step + delta, 0),
-                                                 steps - 1))
+        show_save_as(initial, lambda path, version: self.act(
+            lambda: self.session.save_segmentation(path, mitk_version=version)))
 
     def commands(self) -> dict[str, Callable]:
+        session = self.session
         views = self.views
         return {
             "open": lambda: ask_path("Open image", IMAGE_EXTENSIONS, self.open_image),
@@ -155,27 +148,29 @@ class MainWindow:
                                                   self.open_segmentation),
             "save": self.save,
             "save_as": self.save_as,
-            "undo": lambda: self.act(self.session.undo),
-            "redo": lambda: self.act(self.session.redo),
-            "new_segmentation": lambda: self.act(self.session.new_segmentation),
-            "add_label": lambda: self.act(self.session.add_label),
+            "undo": lambda: self.act(session.undo),
+            "redo": lambda: self.act(session.redo),
+            "new_segmentation": lambda: self.act(session.new_segmentation),
+            "add_label": lambda: self.act(session.add_label),
             "next_slice": lambda: views.step_slice(None, 1),
             "previous_slice": lambda: views.step_slice(None, -1),
             "next_slice_fast": lambda: views.step_slice(None, 10),
             "previous_slice_fast": lambda: views.step_slice(None, -10),
-            "next_time_step": lambda: self.step_time(1),
-            "previous_time_step": lambda: self.step_time(-1),
+            "next_time_step": lambda: self._if_image(session.step_time, 1),
+            "previous_time_step": lambda: self._if_image(session.step_time, -1),
             "reset_view": self.reset_view,
             "layout_grid": lambda: views.set_mode(GRID),
             "layout_big": lambda: views.set_mode(BIG, self._view_name_under_mouse()),
             "layout_single": lambda: views.set_mode(SINGLE, self._view_name_under_mouse()),
             "no_tool": lambda: self.select_tool(None),
-            "delete_anchor": lambda: self.edit(self.session.tools.delete_selected_anchor),
-            "brush_smaller": lambda: self.act(self.session.tools.set_brush_radius,
-                                              self.session.tools.brush_radius - 1),
-            "brush_larger": lambda: self.act(self.session.tools.set_brush_radius,
-                                             self.session.tools.brush_radius + 1),
+            "delete_anchor": lambda: self.act(session.tool_key, "delete"),
+            "brush_smaller": lambda: self.act(session.step_tool_option, "radius", -1),
+            "brush_larger": lambda: self.act(session.step_tool_option, "radius", 1),
         }
+
+    def _if_image(self, action: Callable, *args) -> None:
+        if self.session.image_index is not None:
+            self.act(action, *args)
 
     def _view_name_under_mouse(self) -> str | None:
         view = self.views.view_under_mouse()
@@ -188,12 +183,13 @@ class MainWindow:
 
     # --- input -------------------------------------------------------------------------
     def on_key(self, _sender, key_code) -> None:
+        self.key_presses += 1
         if dpg.does_item_exist("rename_input") and dpg.is_item_active("rename_input"):
             return  # typing a name, not a shortcut
-        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
-        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
         if any(dpg.is_item_active(i) for i in ("save_path",) if dpg.does_item_exist(i)):
             return
+        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
+        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
         names = {getattr(dpg, f"mvKey_{b.key}"): b.key for b in keys.BINDINGS}
         binding = keys.find_binding(names.get(key_code, ""), ctrl, shift)
         if binding is not None:
@@ -218,8 +214,12 @@ class MainWindow:
                                          no_scrollbar=True, border=False)
                 with dpg.child_window(width=-1, height=-28, tag="label_column"):
                     dpg.add_text("Labels")
-            dpg.add_text("", tag="status_bar")
-        self.views = ViewArea(self.session, "view_area", self.on_view_change, self.edit)
+            # Jobs first: their Cancel buttons must not move when the status text changes.
+            with dpg.group(horizontal=True, tag="status_row"):
+                self.jobs = JobsPanel(dpg.last_container(), self.session, self.act)
+                dpg.add_text("", tag="status_bar")
+        self.labels = LabelPanel("label_column", self.session, self.act)
+        self.views = ViewArea(self.session, "view_area", self.act)
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
             dpg.add_mouse_wheel_handler(
@@ -285,87 +285,49 @@ class MainWindow:
 
     # --- frame loop ----------------------------------------------------------------------
     def update(self) -> None:
+        """One frame's Python work: land finished jobs, then redraw what is dirty."""
         session = self.session
-        if self.tasks.poll():
-            self.panels_dirty = self.pixels_dirty = True
-        has_image = session.image_index is not None
-        if self.panels_dirty:
-            self.panels_dirty = False
-            build_data_panel("data_column", session, self.act, self.commands())
-            build_label_panel("label_column", session, self.act)
+        session.poll_jobs()
+        if self.side_panels_dirty:
+            self._rebuild_side_panels()
+        if self.data_panel_dirty:
+            self._rebuild_data_panel()
+        if self.tool_panel_dirty:
             build_tool_panel("label_column", session, self.select_tool, self.act)
-            if has_image:
-                for view in self.views.views.values():
-                    view.on_image_changed()
-                steps = session.image_entry.image.time_steps
-                dpg.configure_item("time_slider", show=steps > 1, max_value=max(steps - 1, 1))
-                dpg.set_value("time_slider", session.time_step)
-            self.views.arrange()
+            self.tool_panel_dirty = False
+        if self.menu_dirty:
             self.update_menu()
-            self.pixels_dirty = True
-            self.scroll_frames = 2
-        if self.views.arrange_if_resized():
-            self.overlays_dirty = True
-        if has_image and (self.pixels_dirty or self.overlays_dirty):
-            if self.pixels_dirty and not session.tools.busy:
-                session.update_interpolation()
-            outline = session.preferences.overlay_style == "outline"
-            for view in self.views.views.values():
-                if self.pixels_dirty or view.rendered_slice != view.slice_index:
-                    view.render(outline)
-                else:
-                    view.draw_overlays()
-            entry = session.image_entry
-            dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
-            dpg.set_value("window_preset", preset_name(entry.level, entry.width))
-            self.pixels_dirty = self.overlays_dirty = False
-        self.update_status()
-        if self.scroll_frames:
-            self.scroll_frames -= 1
-            if not self.scroll_frames:
-                self.show_active_label()
-        self.frame_count += 1
-        if self.layout_file and self.frame_count % LAYOUT_EVERY_FRAMES == 0:
-            self.write_layout()
+        self.views.update()
+        if self.jobs.update():
+            self.status_dirty = True
+        mouse = tuple(dpg.get_mouse_pos(local=False))
+        if self.status_dirty or mouse != self._mouse:
+            self._mouse = mouse
+            self.update_status()
+        self.labels.scroll_to_active_when_laid_out()
+        self.probe.after_frame(self.views.views, self.key_presses)
 
-    def show_active_label(self) -> None:
-        """Scroll a long label panel so that the active label's row is in view.
+    def _rebuild_data_panel(self) -> None:
+        self.data_panel_dirty = False
+        build_data_panel("data_column", self.session, self.act, self.commands())
+        self._marks = modified_marks(self.session)
 
-        Rows of labels scrolled out of view report no usable position, so the scroll
-        follows the active label's place in the list instead.
-        """
+    def _rebuild_side_panels(self) -> None:
         session = self.session
-        if session.image_index is None or session.segmentation_index is None:
-            return
-        values = [label.value for label in session.segmentation.labels]
-        active = session.segmentation.active_label_value
-        if active not in values or len(values) < 2:
-            return
-        fraction = values.index(active) / (len(values) - 1)
-        dpg.set_y_scroll("label_column", fraction * dpg.get_y_scroll_max("label_column"))
-
-    def write_layout(self) -> None:
-        rectangles: dict[str, object] = {}
-        for item in dpg.get_all_items():
-            alias = dpg.get_item_alias(item)
-            if not alias:
-                continue
-            state = dpg.get_item_state(item)
-            if dpg.is_item_shown(item) and "rect_min" in state and "rect_size" in state:
-                rectangles[alias] = [*state["rect_min"], *state["rect_size"]]
-        for name in self.views.views:
-            rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
-        rectangles["_cursor"] = list(self.session.cursor_zyx)
-        rectangles["_time_step"] = self.session.time_step
-        temp = f"{self.layout_file}.tmp"
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(rectangles, handle)
-        os.replace(temp, self.layout_file)
+        self.side_panels_dirty = self.tool_panel_dirty = False
+        self._rebuild_data_panel()
+        self.labels.rebuild()
+        build_tool_panel("label_column", session, self.select_tool, self.act)
+        if session.image_index is not None:
+            steps = session.image_entry.image.time_steps
+            dpg.configure_item("time_slider", show=steps > 1, max_value=max(steps - 1, 1))
+            dpg.set_value("time_slider", session.time_step)
+        self.menu_dirty = True
+        self.views.arrange()
 
     def update_menu(self) -> None:
-        has_doc = self.session.image_index is not None and (
-            self.session.segmentation_index is not None)
-        history = self.session.document.history if has_doc else None
+        self.menu_dirty = False
+        history = self.session.document.history if self.session.has_document else None
         undo = history.next_undo() if history else None
         redo = history.next_redo() if history else None
         dpg.configure_item("menu_undo", label=f"Undo {undo}" if undo else "Undo",
@@ -374,13 +336,17 @@ class MainWindow:
                            enabled=bool(redo))
 
     def update_status(self) -> None:
+        self.status_dirty = False
         session = self.session
         parts = []
         if session.image_index is not None:
+            entry = session.image_entry
+            dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
+            dpg.set_value("window_preset", preset_name(entry.level, entry.width))
             view = self.views.view_under_mouse()
             voxel = view.voxel_under_mouse() if view is not None else None
             if voxel is not None:
-                image = session.image_entry.image
+                image = entry.image
                 value = image.array[(session.time_step, *voxel)]
                 z, y, x = voxel
                 world = image.geometry.index_to_world([x, y, z])
@@ -388,13 +354,15 @@ class MainWindow:
                              f"{world[2]:.1f}) mm  value {value:g}")
                 if session.segmentation_index is not None:
                     parts.append(self._label_names_at(voxel))
-            if session.image_entry.image.time_steps > 1:
-                parts.append(f"time step {session.time_step + 1}/"
-                             f"{session.image_entry.image.time_steps}")
+            if entry.image.time_steps > 1:
+                parts.append(f"time step {session.time_step + 1}/{entry.image.time_steps}")
+                dpg.set_value("time_slider", session.time_step)
             if session.segmentation_index is not None:
                 history = session.document.history
                 parts.append(f"undo: {history.undo_depth} step(s), "
                              f"{history.nbytes / 1024:.1f} KB")
+            else:
+                parts.append("Create or open a segmentation in the data panel to draw.")
         dpg.set_value("status_bar", "   |   ".join(parts) or "Open an image to begin.")
 
     def _label_names_at(self, voxel: tuple[int, int, int]) -> str:
@@ -408,29 +376,47 @@ class MainWindow:
         return "label " + (", ".join(names) if names else "none")
 
 
+def _open_and_wait(session: Session, open_file: Callable, path: str) -> None:
+    """Open a file named on the command line before the first frame.
+
+    A failure was already announced (and is shown as a message); the app starts anyway.
+    """
+    try:
+        session.jobs.wait(open_file(path))
+    except Exception:  # noqa: BLE001 - reported through the session's error event
+        traceback.print_exc()
+
+
 def run_app(paths: list[str], sample: bool = False) -> int:
     session = Session()
     window = MainWindow(session)
     image_paths = sample_paths() if sample else paths[:1]
     dpg.create_context()
+    # Callbacks run on this thread, between frames, like everything else that touches
+    # the session: Dear PyGui would otherwise call them from a thread of its own.
+    dpg.configure_app(manual_callback_management=True)
     dpg.create_viewport(title=f"Demarcate {__version__}", width=1400, height=900, x_pos=0,
                         y_pos=0)
     window.build()
-    # Files named on the command line are read before the first frame, in order.
+    # Files named on the command line are read in order, through the same session
+    # methods as File > Open.
     for path in image_paths:
-        window.act(session.open_image, path)
-    for path in paths[1:]:
-        window.act(session.open_segmentation, path)
+        _open_and_wait(session, session.open_image, path)
+    if session.image_index is not None:
+        for path in paths[1:]:
+            _open_and_wait(session, session.open_segmentation, path)
+    session.start_warm_up()
     dpg.setup_dearpygui()
     dpg.show_viewport()
-    dpg.set_viewport_resize_callback(lambda: setattr(window, "panels_dirty", True))
+    dpg.set_viewport_resize_callback(lambda: window.views.arrange())
     started = time.perf_counter()
     while dpg.is_dearpygui_running():
         window.update()
         dpg.render_dearpygui_frame()
+        dpg.run_callbacks(dpg.get_callback_queue())
         if started:
             print(f"first frame after {time.perf_counter() - started:.2f} s", flush=True)
             started = 0.0
+    session.jobs.shutdown()
     dpg.destroy_context()
     return 0
-

@@ -6,9 +6,14 @@ from collections.abc import Callable
 
 import dearpygui.dearpygui as dpg
 
-from ..model.session import Session
+from ..session import Session
 
 PANEL = "data_panel"
+
+
+def modified_marks(session: Session) -> list[bool]:
+    """The unsaved marks the panel shows, to tell when it must be rebuilt."""
+    return [document.modified for entry in session.images for document in entry.segmentations]
 
 
 def build_data_panel(parent: int | str, session: Session, act: Callable,

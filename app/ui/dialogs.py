@@ -12,7 +12,10 @@ SEGMENTATION_EXTENSIONS = (".nrrd", ".seg.nrrd", ".nii.gz", ".nii", ".mha")
 
 
 def show_error(message: str) -> None:
-    """A modal message; errors never end the application."""
+    """A modal message; errors never end the application. A second error replaces the
+    message shown."""
+    if dpg.does_item_exist("error_dialog"):
+        dpg.delete_item("error_dialog")
     with dpg.window(label="Error", modal=True, tag="error_dialog", width=520, autosize=True,
                     on_close=lambda: dpg.delete_item("error_dialog")) as window:
         dpg.add_text(message, wrap=480, tag="error_text")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..tools.controller import TOOLS
+from ..tools.registry import TOOL_INFOS
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def tool_for_key(key_code: int) -> str | None:
     """The tool whose shortcut letter is ``key_code`` (a Dear PyGui key constant)."""
     import dearpygui.dearpygui as dpg
 
-    for tool in TOOLS:
+    for tool in TOOL_INFOS:
         if getattr(dpg, f"mvKey_{tool.key}") == key_code:
             return tool.name
     return None

@@ -1,5 +1,10 @@
 """The label panel: groups -> labels (instances under their shared name), with a context
-menu on every group and label holding each operation of the model."""
+menu on every group and label holding each operation of the model.
+
+The panel is rebuilt only when labels or groups were added, removed, reordered or
+renamed; a change of colour, lock, visibility, opacity or the active label updates the
+rows it names, and voxel edits leave the panel alone.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ from collections.abc import Callable
 
 import dearpygui.dearpygui as dpg
 
+from ..model.changes import Change
 from ..model.labels import Label
-from ..model.session import Session
+from ..session import Session
 from .dialogs import ask_path
 
 PANEL = "label_panel"
+EDITOR = "active_label_editor"
 # Popups are top-level windows, not children of the panel: they are tracked here and
 # deleted with each rebuild so that menus of removed labels do not linger.
 _popups: list[int | str] = []
@@ -27,39 +34,77 @@ def _from255(rgba: list[float]) -> tuple[float, float, float]:
     return tuple(min(max(c / 255.0, 0.0), 1.0) for c in rgba[:3])
 
 
-def build_label_panel(parent: int | str, session: Session, act: Callable) -> None:
-    """(Re)build the panel. ``act(fn, *args)`` runs a session action with error reporting
-    and a redraw."""
-    if dpg.does_item_exist(PANEL):
-        dpg.delete_item(PANEL)
-    while _popups:
-        popup = _popups.pop()
-        if dpg.does_item_exist(popup):
-            dpg.delete_item(popup)
-    with dpg.group(parent=parent, tag=PANEL):
-        if session.image_index is None or session.segmentation_index is None:
-            dpg.add_text("No segmentation selected.\nCreate one in the data panel.")
+class LabelPanel:
+    """The label column's contents; ``act(fn, *args)`` runs a session action and turns
+    a failure into a message."""
+
+    def __init__(self, parent: int | str, session: Session, act: Callable) -> None:
+        self.parent = parent
+        self.session = session
+        self.act = act
+        self._names: dict[int, str] = {}  # label names when the rows were built
+        self._scroll_frames = 0
+
+    def rebuild(self) -> None:
+        session, act = self.session, self.act
+        if dpg.does_item_exist(PANEL):
+            dpg.delete_item(PANEL)
+        while _popups:
+            popup = _popups.pop()
+            if dpg.does_item_exist(popup):
+                dpg.delete_item(popup)
+        self._names = {}
+        with dpg.group(parent=self.parent, tag=PANEL):
+            if not session.has_document:
+                dpg.add_text("No segmentation selected.\nCreate one in the data panel.")
+                return
+            compact = session.preferences.compact_view
+            _build_buttons(session, act)
+            seg = session.segmentation
+            self._names = {label.value: label.name for label in seg.labels}
+            for group_index, group in enumerate(seg.groups):
+                node = dpg.add_tree_node(label=group.name, default_open=True,
+                                         tag=f"group_{group_index}")
+                _group_menu(node, session, act, group_index)
+                by_name: dict[str, list[Label]] = {}
+                for label in group.labels:
+                    by_name.setdefault(label.name, []).append(label)
+                for name, labels in by_name.items():
+                    if len(labels) == 1:
+                        _label_row(node, session, labels[0], act, compact)
+                        continue
+                    instances = dpg.add_tree_node(label=f"{name} ({len(labels)} instances)",
+                                                  parent=node, default_open=True)
+                    for label in labels:
+                        _label_row(instances, session, label, act, compact)
+            dpg.add_group(tag=EDITOR)
+            if not compact:
+                _active_label_editor(session, act)
+        self._scroll_frames = 2
+
+    def on_change(self, change: Change) -> None:
+        """Update the rows a finished change names (label properties or selection)."""
+        if not (change.metadata or change.structure):
             return
-        compact = session.preferences.compact_view
-        _build_buttons(session, act)
-        seg = session.segmentation
-        for group_index, group in enumerate(seg.groups):
-            node = dpg.add_tree_node(label=group.name, default_open=True,
-                                     tag=f"group_{group_index}")
-            _group_menu(node, session, act, group_index)
-            by_name: dict[str, list[Label]] = {}
-            for label in group.labels:
-                by_name.setdefault(label.name, []).append(label)
-            for name, labels in by_name.items():
-                if len(labels) == 1:
-                    _label_row(node, session, labels[0], act, compact)
-                    continue
-                instances = dpg.add_tree_node(label=f"{name} ({len(labels)} instances)",
-                                              parent=node, default_open=True)
-                for label in labels:
-                    _label_row(instances, session, label, act, compact)
-        if not compact:
-            _active_label_editor(session, act)
+        seg = self.session.segmentation
+        names = {label.value: label.name for label in seg.labels}
+        if change.structure or names != self._names:
+            self.rebuild()
+            return
+        for value in change.label_values:
+            if seg.has_label(value):
+                _update_row(seg.label(value), seg.active_label_value == value)
+        if not self.session.preferences.compact_view:
+            _active_label_editor(self.session, self.act)
+        self._scroll_frames = 2
+
+    def scroll_to_active_when_laid_out(self) -> None:
+        """Bring the active label's row into view two frames after a rebuild (rows have
+        no position before they were drawn once)."""
+        if self._scroll_frames:
+            self._scroll_frames -= 1
+            if not self._scroll_frames:
+                _show_active_label(self.session)
 
 
 def _build_buttons(session: Session, act: Callable) -> None:
@@ -102,6 +147,34 @@ def _group_menu(node: int | str, session: Session, act: Callable, index: int) ->
         dpg.add_menu_item(label="Delete group", callback=lambda: act(session.remove_group, index))
 
 
+def _update_row(label: Label, active: bool) -> None:
+    value = label.value
+    dpg.set_value(f"swatch_{value}", _rgb255(label.color) + [255])
+    dpg.set_value(f"lock_{value}", label.locked)
+    dpg.set_value(f"visible_{value}", label.visible)
+    dpg.set_value(f"label_{value}", active)
+    dpg.set_value(f"colour_{value}", _rgb255(label.color))
+    dpg.set_value(f"opacity_{value}", label.opacity)
+    dpg.configure_item(f"menu_lock_{value}", label="Unlock" if label.locked else "Lock")
+    dpg.configure_item(f"menu_visible_{value}", label="Hide" if label.visible else "Show")
+
+
+def _show_active_label(session: Session) -> None:
+    """Scroll a long label panel so that the active label's row is in view.
+
+    Rows of labels scrolled out of view report no usable position, so the scroll
+    follows the active label's place in the list instead.
+    """
+    if not session.has_document:
+        return
+    values = [label.value for label in session.segmentation.labels]
+    active = session.segmentation.active_label_value
+    if active not in values or len(values) < 2:
+        return
+    fraction = values.index(active) / (len(values) - 1)
+    dpg.set_y_scroll("label_column", fraction * dpg.get_y_scroll_max("label_column"))
+
+
 def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
                compact: bool) -> None:
     value = label.value
@@ -125,17 +198,20 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
                            tag=f"rename_{value}",
                            callback=lambda s, a: act(session.rename_label, value, a))
         dpg.add_color_edit(_rgb255(label.color), label="colour", no_alpha=True, width=160,
+                           tag=f"colour_{value}",
                            callback=lambda s, a: act(session.set_label_color, value,
                                                      _from255(a)))
         dpg.add_slider_float(label="opacity", default_value=label.opacity, min_value=0.0,
-                             max_value=1.0, width=160,
+                             max_value=1.0, width=160, tag=f"opacity_{value}",
                              callback=lambda s, a: act(session.set_label_opacity, value, a))
-        dpg.add_menu_item(label="Unlock" if label.locked else "Lock",
+        # Undo replaces label objects, so the toggles read the current state when used.
+        dpg.add_menu_item(label="Unlock" if label.locked else "Lock", tag=f"menu_lock_{value}",
                           callback=lambda: act(session.set_label_locked, value,
-                                               not label.locked))
+                                               not session.segmentation.label(value).locked))
         dpg.add_menu_item(label="Hide" if label.visible else "Show",
+                          tag=f"menu_visible_{value}",
                           callback=lambda: act(session.set_label_visible, value,
-                                               not label.visible))
+                                               not session.segmentation.label(value).visible))
         dpg.add_menu_item(label="New instance", tag=f"instance_{value}",
                           callback=lambda: act(session.create_instance, value))
         with dpg.menu(label="Merge into"):
@@ -152,18 +228,22 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
 
 
 def _active_label_editor(session: Session, act: Callable) -> None:
+    """(Re)fill the editor of the active label under the rows."""
+    dpg.delete_item(EDITOR, children_only=True)
     active = session.segmentation.active_label()
     if active is None:
         return
-    dpg.add_separator()
-    dpg.add_text(f"Active label [{active.value}]  (right-click a label for more)")
+    value = active.value
+    dpg.add_separator(parent=EDITOR)
+    dpg.add_text(f"Active label [{value}]  (right-click a label for more)", parent=EDITOR)
     dpg.add_input_text(default_value=active.name, tag="rename_input", on_enter=True,
-                       width=200, hint="name, Enter to apply",
-                       callback=lambda s, a: act(session.rename_label, active.value, a))
+                       width=200, hint="name, Enter to apply", parent=EDITOR,
+                       callback=lambda s, a: act(session.rename_label, value, a))
     completions = session.document.naming.complete("")[:12]
     if completions:
         dpg.add_combo(completions, label="suggested", width=200, tag="suggestion_combo",
-                      callback=lambda s, a: act(session.rename_label, active.value, a))
+                      parent=EDITOR,
+                      callback=lambda s, a: act(session.rename_label, value, a))
     dpg.add_slider_float(label="opacity", default_value=active.opacity, min_value=0,
-                         max_value=1, width=200,
-                         callback=lambda s, a: act(session.set_label_opacity, active.value, a))
+                         max_value=1, width=200, parent=EDITOR,
+                         callback=lambda s, a: act(session.set_label_opacity, value, a))

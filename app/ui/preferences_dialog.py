@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import dearpygui.dearpygui as dpg
 
-from ..model.preferences import LabelSelectionMode, OverlayStyle
-from ..model.session import Session
+from ..model.preferences import OverlayStyle
+from ..session import Session
 from .dialogs import ask_path
 
 WINDOW = "preferences_window"
@@ -24,8 +24,9 @@ def show_preferences(session: Session, act: Callable) -> None:
                          default_value=prefs.compact_view)
         dpg.add_radio_button([s.value for s in OverlayStyle], tag="pref_overlay",
                              default_value=prefs.overlay_style, horizontal=True)
-        dpg.add_combo([m.value for m in LabelSelectionMode], label="label selection",
-                      tag="pref_selection", default_value=prefs.label_selection_mode, width=200)
+        dpg.add_checkbox(label="Data node selection mode: show only the selected "
+                         "segmentation", tag="pref_selection",
+                         default_value=prefs.data_node_selection_mode)
         dpg.add_combo(["sequential", "suggestions"], label="new label names",
                       tag="pref_naming", default_value=prefs.label_naming, width=200)
         _path_row("pref_preset", "default preset", prefs.default_preset, (".json", ".lsetp"))
@@ -54,7 +55,7 @@ def _apply(session: Session, act: Callable) -> None:
         session.preferences,
         compact_view=dpg.get_value("pref_compact"),
         overlay_style=dpg.get_value("pref_overlay"),
-        label_selection_mode=dpg.get_value("pref_selection"),
+        data_node_selection_mode=dpg.get_value("pref_selection"),
         label_naming=dpg.get_value("pref_naming"),
         default_preset=dpg.get_value("pref_preset").strip(),
         suggestions_file=dpg.get_value("pref_suggestions").strip(),

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ..tools.controller import TOOLS
+from ..tools.registry import TOOL_INFOS
 from .keys import BINDINGS, MOUSE_GESTURES
 
 
@@ -22,7 +22,7 @@ def shortcuts_markdown() -> str:
     ]
     lines += [f"| {b.label()} | {b.description} |" for b in BINDINGS]
     lines += ["", "| tool key | tool |", "|---|---|"]
-    lines += [f"| {tool.key} | {tool.description} |" for tool in TOOLS]
+    lines += [f"| {tool.key} | {tool.description} |" for tool in TOOL_INFOS]
     lines += ["", "| mouse | action |", "|---|---|"]
     lines += [f"| {gesture} | {what} |" for gesture, what in MOUSE_GESTURES]
     return "\n".join(lines) + "\n"

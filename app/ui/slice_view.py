@@ -9,7 +9,6 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 import numpy as np
 
-from ..model.session import Session
 from ..render.camera import Camera
 from ..render.orientation import PlaneLayout, plane_layout
 from ..render.slices import (
@@ -20,6 +19,7 @@ from ..render.slices import (
     outline_mask,
     window_to_gray,
 )
+from ..session import Session
 
 CROSSHAIR_COLOR = (255, 220, 0, 150)
 LETTER_COLOR = (255, 200, 60, 255)
@@ -71,7 +71,7 @@ class SliceView:
             self.camera.view_size = (float(size[0]), float(size[1]))
 
     def on_image_changed(self) -> None:
-        """New image: a texture of the right size and a camera fitted to it."""
+        """New image: a camera fitted to it."""
         image = self.session.image_entry.image
         if id(image) == self._image_id:
             return
@@ -81,11 +81,21 @@ class SliceView:
         size = dpg.get_item_configuration(self.drawlist)
         self.camera = Camera((rows, cols), spacing, (float(size["width"]),
                                                      float(size["height"])))
-        if self.texture is not None:
-            dpg.delete_item(self.texture)
+
+    def _show_picture(self, picture: np.ndarray) -> None:
+        """Hand a new picture to the GPU as a static texture.
+
+        Dear PyGui uploads raw and dynamic textures again in every frame, changed or not
+        (three 512 x 512 slices tripled an idle frame's cost under llvmpipe); a static
+        texture is uploaded once, so a picture costs an upload only when it changed.
+        """
+        rows, cols = picture.shape[:2]
         with dpg.texture_registry():
-            self.texture = dpg.add_raw_texture(cols, rows, np.zeros(rows * cols * 4, np.float32),
-                                               format=dpg.mvFormat_Float_rgba)
+            texture = dpg.add_static_texture(cols, rows, np.ascontiguousarray(picture).ravel())
+        previous, self.texture = self.texture, texture
+        self.draw_overlays()
+        if previous is not None:
+            dpg.delete_item(previous)
 
     # --- drawing ---------------------------------------------------------------------
     def render(self, outline: bool) -> np.ndarray:
@@ -117,16 +127,15 @@ class SliceView:
                 planes.append((labels, label_lookup(shown, size)))
         picture = composite(gray, planes, outline=outline)
         suggestion = session.interpolator.suggestion_for(self.axis.value, self.slice_index)
-        preview = session.tools.preview
-        for mask, rgb in ((suggestion, SUGGESTION_RGB), (
-                preview[2] if preview and preview[:2] == (self.axis.value, self.slice_index)
-                else None, PREVIEW_RGB)):
+        preview = session.tool_feedback.preview
+        preview_mask = None if preview is None else preview.mask_on(
+            self.axis.value, self.slice_index, entry.image.shape_zyx)
+        for mask, rgb in ((suggestion, SUGGESTION_RGB), (preview_mask, PREVIEW_RGB)):
             if mask is not None:
                 picture[outline_mask(layout.to_screen(mask).astype(np.uint8)), :3] = rgb
-        dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index
-        self.draw_overlays()
+        self._show_picture(picture)
         dpg.set_value(f"title_{self.name}",
                       f"{TITLES[self.axis]}  {self.slice_index + 1}/{self.slice_count()}")
         return picture
@@ -149,27 +158,29 @@ class SliceView:
             dpg.draw_text(pos, text, color=LETTER_COLOR, size=16, parent=self.drawlist)
 
     def _draw_tool_feedback(self) -> None:
-        """Brush outline under the mouse and the contour being drawn."""
-        tools = self.session.tools
+        """Brush circle under the mouse, the contour being drawn and its anchors."""
+        feedback = self.session.tool_feedback
         camera = self.camera
-        outline = tools.outline
-        if outline is not None and outline[0] == self.axis.value and outline[1]:
-            points = [camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
-                int(r), int(c), camera.picture_shape))) for r, c in outline[1]]
+
+        def screen(r: float, c: float) -> tuple[float, float]:
+            return camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
+                int(r), int(c), camera.picture_shape)))
+
+        if feedback.axis == self.axis.value and feedback.contour:
+            points = [screen(r, c) for r, c in feedback.contour]
             dpg.draw_polyline(points, color=TOOL_COLOR, thickness=2, parent=self.drawlist)
-            if tools.anchors is not None:
-                for index, (r, c) in enumerate(tools.anchors.anchors):
-                    x, y = camera.to_screen(*(v + 0.5 for v in self.layout.to_screen_point(
-                        int(r), int(c), camera.picture_shape)))
-                    color = (255, 80, 80, 255) if index == tools.anchors.selected else TOOL_COLOR
-                    dpg.draw_circle((x, y), 4, color=color, fill=color, parent=self.drawlist)
+            anchors = feedback.anchors
+            if anchors is not None:
+                for index, (r, c) in enumerate(anchors.anchors):
+                    color = (255, 80, 80, 255) if index == anchors.selected else TOOL_COLOR
+                    dpg.draw_circle(screen(r, c), 4, color=color, fill=color,
+                                    parent=self.drawlist)
         mouse = self.local_mouse()
-        if tools.active_tool in ("paint", "wipe") and mouse is not None:
+        radius = feedback.brush_radius
+        if radius is not None and mouse is not None:
             scale_r, scale_c = camera.scale()
-            dpg.draw_ellipse((mouse[0] - tools.brush_radius * scale_c,
-                              mouse[1] - tools.brush_radius * scale_r),
-                             (mouse[0] + tools.brush_radius * scale_c,
-                              mouse[1] + tools.brush_radius * scale_r),
+            dpg.draw_ellipse((mouse[0] - radius * scale_c, mouse[1] - radius * scale_r),
+                             (mouse[0] + radius * scale_c, mouse[1] + radius * scale_r),
                              color=TOOL_COLOR, parent=self.drawlist)
 
     def _cursor_in_picture(self) -> tuple[int, int]:

@@ -1,4 +1,9 @@
-"""The tool panel: a button per 2D tool (tooltip with its shortcut) and tool options."""
+"""The tool panel: a button per registered tool (tooltip with its shortcut), the active
+tool's declared options, and the 2D interpolation controls.
+
+Nothing here knows a particular tool: buttons come from the registry, option widgets
+from the options a tool declares (bool: checkbox, str: radio buttons, number: slider).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import SimpleITK as sitk
 
-from ..model.session import Session
-from ..tools.controller import TOOLS
+from ..session import Session
+from ..tools.base import Option
+from ..tools.registry import TOOL_INFOS
 
 PANEL = "tool_panel"
 ACTIVE_THEME = "active_tool_theme"
+BUTTONS_PER_ROW = 5
 
 
 def _ensure_theme() -> None:
@@ -41,54 +48,68 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
     if dpg.does_item_exist(PANEL):
         dpg.delete_item(PANEL)
     tools = session.tools
+    active = tools.active
     with dpg.group(parent=parent, tag=PANEL):
         dpg.add_separator()
-        active = next((t for t in TOOLS if t.name == tools.active_tool), None)
-        dpg.add_text("2D tools: " + (f"{active.name.replace('_', ' ')} ({active.key})"
+        dpg.add_text("2D tools: " + (f"{active.info.title} ({active.info.key})"
                                      if active else "none (Esc)"), tag="active_tool_text")
-        for row_start in range(0, len(TOOLS), 5):
+        for row_start in range(0, len(TOOL_INFOS), BUTTONS_PER_ROW):
             with dpg.group(horizontal=True):
-                for tool in TOOLS[row_start : row_start + 5]:
-                    button = dpg.add_image_button(_icon_texture(tool.name),
-                                                  tag=f"tool_{tool.name}", width=32,
+                for info in TOOL_INFOS[row_start : row_start + BUTTONS_PER_ROW]:
+                    button = dpg.add_image_button(_icon_texture(info.name),
+                                                  tag=f"tool_{info.name}", width=32,
                                                   height=32, callback=lambda s, a, u: select(u),
-                                                  user_data=tool.name)
+                                                  user_data=info.name)
                     with dpg.tooltip(button):
-                        dpg.add_text(f"{tool.description}\nShortcut: {tool.key}"
+                        dpg.add_text(f"{info.description}\nShortcut: {info.key}"
                                      + ("\nCtrl inverts while drawing"
-                                        if tool.name in ("add", "subtract", "paint", "wipe")
-                                        else ""))
-                    if tools.active_tool == tool.name:
+                                        if info.inverts_with_ctrl else ""))
+                    if active is not None and active.info is info:
                         dpg.bind_item_theme(button, ACTIVE_THEME)
-        if tools.active_tool == "lasso":
-            dpg.add_radio_button(["add", "subtract"], horizontal=True, tag="lasso_mode",
-                                 default_value="subtract" if tools.lasso_subtract else "add",
-                                 callback=lambda s, a: act(setattr, tools, "lasso_subtract",
-                                                           a == "subtract"))
-        if tools.active_tool in ("lasso", "live_wire"):
-            dpg.add_checkbox(label="confirm when closed", tag="lasso_auto_confirm",
-                             default_value=tools.auto_confirm,
-                             callback=lambda s, a: act(setattr, tools, "auto_confirm", a))
-            if not tools.auto_confirm:
-                dpg.add_button(label="Confirm contour", tag="lasso_confirm",
-                               callback=lambda: act(tools.confirm, session.document))
-        interpolator = session.interpolator
-        dpg.add_checkbox(label="2D interpolation", tag="interpolation_enabled",
-                         default_value=interpolator.enabled,
-                         callback=lambda s, a: act(session.set_interpolation, a))
-        if interpolator.enabled:
-            pending = interpolator.slice_indices
-            dpg.add_text(f"{len(pending)} suggested slice(s) in the "
-                         f"{('axial', 'coronal', 'sagittal')[interpolator.axis]} view",
-                         tag="interpolation_status")
-            with dpg.group(horizontal=True):
-                dpg.add_button(label="Confirm this slice", tag="confirm_slice",
-                               callback=lambda: act(session.confirm_interpolation,
-                                                    session.cursor_zyx[interpolator.axis]))
-                dpg.add_button(label="Confirm all", tag="confirm_all",
-                               callback=lambda: act(session.confirm_interpolation))
-        if tools.active_tool in ("paint", "wipe"):
-            dpg.add_slider_float(label="brush radius (px)  [ ]", tag="brush_radius",
-                                 default_value=tools.brush_radius, min_value=1,
-                                 max_value=60, width=200,
-                                 callback=lambda s, a: act(tools.set_brush_radius, a))
+        if active is not None:
+            for spec in active.option_specs:
+                _option_widget(session, act, spec, active.options[spec.name])
+            if session.has_document and tools.feedback().confirmable:
+                dpg.add_button(label="Confirm contour", tag="tool_confirm",
+                               callback=lambda: act(session.confirm_tool))
+        _interpolation_controls(session, act)
+
+
+def _option_widget(session: Session, act: Callable, spec: Option, value) -> None:
+    """The widget for one declared option; tagged ``option_<name>`` for tests."""
+    tag = f"option_{spec.name}"
+
+    def apply(_sender, new_value) -> None:
+        act(session.set_tool_option, spec.name, new_value)
+
+    if isinstance(spec.default, bool):
+        dpg.add_checkbox(label=spec.label, tag=tag, default_value=value, callback=apply)
+    elif isinstance(spec.default, str):
+        dpg.add_radio_button(list(spec.choices), horizontal=True, tag=tag,
+                             default_value=value, callback=apply)
+    elif isinstance(spec.default, int):
+        dpg.add_slider_int(label=spec.label, tag=tag, default_value=value, width=200,
+                           min_value=int(spec.minimum), max_value=int(spec.maximum),
+                           callback=apply)
+    else:
+        dpg.add_slider_float(label=spec.label, tag=tag, default_value=value, width=200,
+                             min_value=spec.minimum, max_value=spec.maximum, callback=apply)
+
+
+def _interpolation_controls(session: Session, act: Callable) -> None:
+    interpolator = session.interpolator
+    dpg.add_checkbox(label="2D interpolation", tag="interpolation_enabled",
+                     default_value=interpolator.enabled,
+                     callback=lambda s, a: act(session.set_interpolation, a))
+    if not interpolator.enabled:
+        return
+    pending = interpolator.slice_indices
+    view = ("axial", "coronal", "sagittal")[interpolator.axis]
+    dpg.add_text(f"{len(pending)} suggested slice(s) in the {view} view",
+                 tag="interpolation_status")
+    with dpg.group(horizontal=True):
+        dpg.add_button(label="Confirm this slice", tag="confirm_slice",
+                       callback=lambda: act(session.confirm_interpolation,
+                                            session.cursor_zyx[interpolator.axis]))
+        dpg.add_button(label="Confirm all", tag="confirm_all",
+                       callback=lambda: act(session.confirm_interpolation))

@@ -1,26 +1,34 @@
-"""The view area: three slice views and the 3D pane, their layouts and mouse gestures."""
+"""The view area: three slice views and the 3D pane, their layouts and mouse gestures.
+
+Each view keeps two flags, set from session events: its picture must be recomposited
+(the slice, the segmentation on it, the window or a preview changed), or only its
+overlays redrawn (crosshair, contour, brush circle). Scrolling one view recomposites
+that view only; an idle frame recomposites none.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dearpygui.dearpygui as dpg
 
-from ..model.session import Session
+from ..model.changes import Change
 from ..render.slices import SliceAxis
-from ..tools.slicing import SlicePosition
+from ..session import Session
 from .slice_view import SliceView
 
 GRID, BIG, SINGLE = "grid", "big", "single"
 ZOOM_STEP = 1.15
+WINDOW_PER_PIXEL = 1 / 256  # Shift+drag: window change per pixel, in window widths
 
 
 class ViewArea:
     """Places the panes, routes mouse gestures to the view under the mouse."""
 
-    def __init__(self, session: Session, parent: int | str, on_change, on_edit) -> None:
+    def __init__(self, session: Session, parent: int | str, act: Callable) -> None:
         self.session = session
         self.parent = parent
-        self.on_change = on_change  # called with "window" | "camera" | "cursor" | "brush"
-        self.on_edit = on_edit  # runs a tool action like MainWindow.act
+        self.act = act  # runs a session action, turning failures into a message
         self.views = {axis.name.lower(): SliceView(session, axis, parent) for axis in SliceAxis}
         with dpg.child_window(parent=parent, tag="pane_3d", border=True):
             dpg.add_text("3D")
@@ -30,7 +38,61 @@ class ViewArea:
         self.previous_mode = GRID
         self._drag: tuple[str, int, float, float] | None = None  # view, button, last x, y
         self._arranged_size: tuple[int, int] | None = None
+        self._pixels: set[str] = set(self.views)
+        self._overlays: set[str] = set()
+        self._hovered: str | None = None
+        self._had_preview = False
 
+    # --- what to redraw ----------------------------------------------------------------
+    def image_changed(self) -> None:
+        self._pixels |= set(self.views)
+
+    def invalidate_all(self) -> None:
+        self._pixels |= set(self.views)
+
+    def cursor_moved(self) -> None:
+        """Views whose slice changed recomposite; the others only move the crosshair."""
+        for name, view in self.views.items():
+            target = self._pixels if view.rendered_slice != view.slice_index else self._overlays
+            target.add(name)
+
+    def document_changed(self, change: Change) -> None:
+        time_step = self.session.time_step
+        for name, view in self.views.items():
+            if view.camera is not None and change.touches_slice(view.axis.value,
+                                                                view.slice_index, time_step):
+                self._pixels.add(name)
+
+    def tool_feedback_changed(self) -> None:
+        """Contours are overlays; a preview changes the pictures of the slices it is on."""
+        self._overlays |= set(self.views)
+        preview = self.session.tool_feedback.preview
+        if preview is not None or self._had_preview:
+            for name, view in self.views.items():
+                if preview is None or preview.crosses(view.axis.value, view.slice_index):
+                    self._pixels.add(name)
+        self._had_preview = preview is not None
+
+    def update(self) -> None:
+        """Redraw what is dirty (called once per frame)."""
+        if self.arrange_if_resized():
+            self._overlays |= set(self.views)
+        if self.session.image_index is None:
+            self._pixels.clear()
+            self._overlays.clear()
+            return
+        outline = self.session.preferences.overlay_style == "outline"
+        for name in self._pixels:
+            view = self.views[name]
+            view.on_image_changed()
+            view.render(outline)
+        for name in self._overlays - self._pixels:
+            if self.views[name].camera is not None:
+                self.views[name].draw_overlays()
+        self._pixels.clear()
+        self._overlays.clear()
+
+    # --- layout ------------------------------------------------------------------------
     def arrange_if_resized(self) -> bool:
         """Re-place the panes when the area's size changed (it is known only after a frame)."""
         size = tuple(int(v) for v in dpg.get_item_rect_size(self.parent))
@@ -39,7 +101,6 @@ class ViewArea:
         self.arrange()
         return True
 
-    # --- layout ------------------------------------------------------------------------
     def set_mode(self, mode: str, view_name: str | None = None) -> None:
         if view_name is not None:
             self.big = view_name
@@ -78,6 +139,7 @@ class ViewArea:
                 dpg.configure_item("pane_3d", pos=(x, y), width=w, height=h, show=w > 0)
             else:
                 self.views[name].place(x, y, w, h)
+        self._overlays |= set(self.views)
 
     # --- mouse -------------------------------------------------------------------------
     def view_under_mouse(self) -> SliceView | None:
@@ -86,18 +148,9 @@ class ViewArea:
                 return view
         return None
 
-    def _tool_point(self, view: SliceView, x: float, y: float):
-        """(slice position, plane point) of a view point for the tools, or None."""
-        voxel = view.voxel_at(x, y)
-        if voxel is None:
-            return None
-        axis = view.axis.value
-        position = SlicePosition(axis, voxel[axis], self.session.time_step)
-        return position, tuple(v for k, v in enumerate(voxel) if k != axis)
-
     def _drawing(self) -> bool:
         session = self.session
-        return session.tools.active_tool is not None and session.segmentation_index is not None
+        return session.tools.active is not None and session.has_document
 
     def on_mouse_down(self, button: int) -> None:
         if self._drag is not None or self.session.image_index is None:
@@ -111,27 +164,14 @@ class ViewArea:
             return
         if self._drawing():
             # While a tool is active, clicks draw and the crosshair stays where it is.
-            target = self._tool_point(view, x, y)
-            if target is not None:
-                # Interpolation suggests in the orientation the user draws in.
-                self.session.interpolator.axis = view.axis.value
-                session = self.session
-                entry = session.image_entry
-                self.on_edit(session.tools.press, session.document, *target, _ctrl_down(),
-                             entry.image.array[session.time_step], entry.width)
+            voxel = view.voxel_at(x, y)
+            if voxel is not None:
+                self.act(self.session.tool_press, view.axis.value, voxel, _ctrl_down())
         else:
             self._move_cursor(view, x, y)
 
     def on_mouse_move(self) -> None:
-        tools = self.session.tools
-        if tools.active_tool in ("paint", "wipe"):
-            self.on_change("brush")  # the brush outline follows the mouse
-        if tools.active_tool == "live_wire" and tools.anchors is not None:
-            view = self.view_under_mouse()
-            target = self._tool_point(view, *view.local_mouse()) if view else None
-            if target is not None:
-                tools.hover(target[1])
-                self.on_change("brush")
+        self._follow_mouse_with_tool()
         if self._drag is None:
             return
         name, button, last_x, last_y = self._drag
@@ -141,41 +181,55 @@ class ViewArea:
         x, y = mouse_x - left, mouse_y - top
         dx, dy = x - last_x, y - last_y
         self._drag = (name, button, x, y)
+        session = self.session
         if button == dpg.mvMouseButton_Left and _shift_down():
-            entry = self.session.image_entry
-            per_pixel = entry.width / 256
-            self.session.set_window(entry.level - dy * per_pixel, entry.width + dx * per_pixel)
-            self.on_change("window")
+            entry = session.image_entry
+            per_pixel = entry.width * WINDOW_PER_PIXEL
+            session.set_window(entry.level - dy * per_pixel, entry.width + dx * per_pixel)
         elif button == dpg.mvMouseButton_Left and self._drawing():
-            target = self._tool_point(view, x, y)
-            if target is not None and self.session.tools.busy:
-                self.on_edit(self.session.tools.drag, target[1])
+            voxel = view.voxel_at(x, y)
+            if voxel is not None:
+                self.act(session.tool_drag, voxel)
         elif button == dpg.mvMouseButton_Left:
             self._move_cursor(view, x, y)
         elif button == dpg.mvMouseButton_Right and dy:
             view.camera.zoom_at(*_drag_origin(view), ZOOM_STEP ** (-dy / 10))
-            self.on_change("camera")
+            self._overlays.add(name)
         elif button == dpg.mvMouseButton_Middle:
             view.camera.pan(dx, dy)
-            self.on_change("camera")
+            self._overlays.add(name)
+
+    def _follow_mouse_with_tool(self) -> None:
+        """The brush circle and the live wire follow the mouse over the views."""
+        view = self.view_under_mouse()
+        name = view.name if view is not None else None
+        previous, self._hovered = self._hovered, name
+        if self.session.tools.active is None:
+            return
+        if self.session.tool_feedback.brush_radius is not None:
+            # Redraw where the circle is now and where it was (to take it away there).
+            self._overlays |= {n for n in (name, previous) if n is not None}
+        if view is not None and self._drag is None and self.session.has_document:
+            voxel = view.voxel_under_mouse()
+            if voxel is not None:
+                self.session.tool_hover(view.axis.value, voxel)
 
     def on_mouse_up(self) -> None:
         self._drag = None
         if self.session.tools.busy:
-            self.on_edit(self.session.tools.release, self.session.document)
+            self.act(self.session.tool_release)
 
     def on_wheel(self, delta: int) -> bool:
-        """Slice step, or zoom with Ctrl; returns whether a view took the wheel."""
+        """Slice step, zoom with Ctrl, brush size with Shift; returns whether a view took
+        the wheel."""
         view = self.view_under_mouse()
         if view is None:
             return False
         if _ctrl_down():
             view.camera.zoom_at(*view.local_mouse(), ZOOM_STEP if delta > 0 else 1 / ZOOM_STEP)
-            self.on_change("camera")
+            self._overlays.add(view.name)
         elif _shift_down():
-            tools = self.session.tools
-            tools.set_brush_radius(tools.brush_radius + (1 if delta > 0 else -1))
-            self.on_change("brush")
+            self.act(self.session.step_tool_option, "radius", 1 if delta > 0 else -1)
         else:
             self.step_slice(view, 1 if delta > 0 else -1)
         return True
@@ -184,32 +238,29 @@ class ViewArea:
         view = self.view_under_mouse()
         if view is None:
             return
-        if self._drawing() and self.session.tools.active_tool in ("lasso", "live_wire"):
-            target = self._tool_point(view, *view.local_mouse())
-            if target is not None:
-                self.on_edit(self.session.tools.double_click, self.session.document, *target)
-            return
-        self.toggle_maximised(view.name)
+        voxel = view.voxel_under_mouse()
+        used = self._drawing() and voxel is not None and self.act(
+            self.session.tool_double_click, view.axis.value, voxel)
+        if not used:
+            self.toggle_maximised(view.name)
 
     # --- navigation ----------------------------------------------------------------------
     def step_slice(self, view: SliceView | None, delta: int) -> None:
+        if self.session.image_index is None:
+            return
         view = view or self.view_under_mouse() or self.views["axial"]
-        cursor = list(self.session.cursor_zyx)
-        cursor[view.axis.value] += delta
-        self.session.set_cursor(tuple(cursor))
-        self.on_change("cursor")
+        self.session.step_slice(view.axis.value, delta)
 
     def _move_cursor(self, view: SliceView, x: float, y: float) -> None:
         voxel = view.voxel_at(x, y)
-        if voxel is not None and voxel != self.session.cursor_zyx:
+        if voxel is not None:
             self.session.set_cursor(voxel)
-            self.on_change("cursor")
 
     def reset(self) -> None:
         for view in self.views.values():
             if view.camera is not None:
                 view.camera.reset()
-        self.on_change("camera")
+        self._overlays |= set(self.views)
 
 
 def _drag_origin(view: SliceView) -> tuple[float, float]:

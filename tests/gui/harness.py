@@ -1,7 +1,12 @@
 """Run the real app on a private Xvfb display and drive it with xdotool.
 
 Facts this relies on (testing-and-ci.md): Dear PyGui runs under Xvfb with Mesa
-llvmpipe; chords need a key delay; ``import -window root`` shows what X shows.
+llvmpipe; ``import -window root`` shows what X shows.
+
+Every action waits until the app has seen it, never for a fixed time: the window's
+probe file (ui/layout_probe.py) reports the frame number, the mouse position and
+buttons as the app saw them, the keys it handled and whether a tool gesture is still
+open. That keeps the tests correct on a machine whose CPUs are busy with other work.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ class RunningApp:
         self.window_origin = (0, 0)
 
     # --- waiting ----------------------------------------------------------------------
-    def wait_for(self, predicate, timeout_s: float = 30.0, what: str = "condition"):
+    def wait_for(self, predicate, timeout_s: float = 60.0, what: str = "condition"):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.app.poll() is not None:
@@ -59,7 +64,7 @@ class RunningApp:
             result = predicate()
             if result:
                 return result
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}; log: {self.log_text()}")
 
     def layout(self) -> dict:
@@ -68,12 +73,31 @@ class RunningApp:
         except (OSError, json.JSONDecodeError):
             return {}
 
+    def state(self, key: str, default=None):
+        return self.layout().get(key, default)
+
     def wait_for_item(self, tag: str, present: bool = True) -> list[float] | None:
+        """Until the widget is shown and laid out (a new widget has no size before its
+        first frame), or until it is gone."""
         def check():
-            layout = self.layout()
-            return (tag in layout) == present and (layout.get(tag) or True)
+            rect = self.layout().get(tag)
+            if not present:
+                return rect is None
+            return rect if isinstance(rect, list) and rect[2] > 0 and rect[3] > 0 else None
         result = self.wait_for(check, what=f"item {tag} {'to appear' if present else 'to go'}")
         return result if present else None
+
+    def wait_frames(self, count: int = 3) -> None:
+        """Until the app has drawn ``count`` more frames (callbacks of the frames before
+        have run and their result is on screen)."""
+        start = self.state("_frame", 0)
+        self.wait_for(lambda: self.state("_frame", 0) >= start + count,
+                      what=f"{count} frames")
+
+    def wait_idle(self) -> None:
+        """Until no background job runs and the frames after it are drawn."""
+        self.wait_for(lambda: not self.state("_jobs", [True]), what="background jobs")
+        self.wait_frames()
 
     def start(self) -> RunningApp:
         window = self.wait_for(lambda: self.xdotool("search", "--name", "Demarcate",
@@ -94,53 +118,86 @@ class RunningApp:
         x, y, w, h = self.wait_for_item(tag)
         return (int(self.window_origin[0] + x + w * fx), int(self.window_origin[1] + y + h * fy))
 
-    def hover(self, tag: str, fx: float = 0.5, fy: float = 0.5) -> tuple[int, int]:
-        """Move the mouse onto a widget and give the app a few frames to notice."""
-        x, y = self.screen_point(tag, fx, fy)
+    def _move(self, x: int, y: int) -> None:
+        """Move the mouse and wait until the app has seen it there."""
         self.xdotool("mousemove", str(x), str(y))
-        time.sleep(0.3)
+        local = [x - self.window_origin[0], y - self.window_origin[1]]
+        self.wait_for(lambda: self.state("_mouse") == local, what=f"the mouse at {local}")
+        self.wait_frames(2)
+
+    def _button(self, down: bool, button: int = 1) -> None:
+        self.xdotool("mousedown" if down else "mouseup", str(button))
+        self.wait_for(lambda: self.state("_mouse_down", [None] * 3)[button - 1] == down,
+                      what=f"button {button} {'down' if down else 'up'}")
+        self.wait_frames(2)
+
+    def hover(self, tag: str, fx: float = 0.5, fy: float = 0.5) -> tuple[int, int]:
+        """Move the mouse onto a widget (the app has seen it there when this returns)."""
+        x, y = self.screen_point(tag, fx, fy)
+        self._move(x, y)
         return x, y
 
     def click(self, tag: str, fx: float = 0.5, fy: float = 0.5, button: int = 1) -> None:
         self.hover(tag, fx, fy)
-        self.xdotool("click", str(button))
-        time.sleep(0.3)
+        self._button(True, button)
+        self._button(False, button)
+
+    def double_click(self, tag: str, fx: float = 0.5, fy: float = 0.5) -> None:
+        """Two clicks quickly enough to count as a double click."""
+        self.hover(tag, fx, fy)
+        frame = self.state("_frame", 0)
+        self.xdotool("click", "--repeat", "2", "--delay", "60", "1")
+        self.wait_for(lambda: self.state("_frame", 0) > frame
+                      and self.state("_mouse_down", [True])[0] is False,
+                      what="the double click")
+        self.wait_frames(3)
 
     def drag(self, tag: str, points: list[tuple[float, float]], key: str | None = None) -> None:
         """Press at the first point (fractions of the widget), move through the rest,
         release; optionally holding a modifier key."""
-        x, y = self.hover(tag, *points[0])
+        self.hover(tag, *points[0])
         if key:
-            self.xdotool("keydown", key)
-            time.sleep(0.1)
-        self.xdotool("mousedown", "1")
-        time.sleep(0.15)
+            self._key_down(key)
+        self._button(True)
         for fx, fy in points[1:]:
-            px, py = self.screen_point(tag, fx, fy)
-            self.xdotool("mousemove", str(px), str(py))
-            time.sleep(0.08)
-        self.xdotool("mouseup", "1")
+            self._move(*self.screen_point(tag, fx, fy))
+        self._button(False)
+        self.wait_for(lambda: not self.state("_tool_busy", True), what="the gesture to end")
         if key:
-            time.sleep(0.1)
-            self.xdotool("keyup", key)
-        time.sleep(0.4)
+            self._key_up(key)
+
+    def _key_down(self, name: str) -> None:
+        presses = self.state("_key_presses", 0)
+        self.xdotool("keydown", name)
+        self.wait_for(lambda: self.state("_key_presses", 0) > presses,
+                      what=f"the app to see {name} pressed")
+
+    def _key_up(self, name: str) -> None:
+        self.xdotool("keyup", name)
+        self.wait_frames(2)
 
     def key(self, chord: str) -> None:
-        """Press a key or chord ("ctrl+z") holding each key for a few frames: a press and
-        release inside one frame can go unseen by the app's per-frame key polling."""
+        """Press a key or chord ("ctrl+z"): each key is held until the app has handled
+        its press, so nothing depends on how fast the app's frames are."""
         keys = chord.split("+")
         for name in keys:
-            self.xdotool("keydown", name)
-            time.sleep(0.05)
-        # Long enough for a few frames, shorter than the 0.275 s before key repeat starts.
-        time.sleep(0.08)
+            self._key_down(name)
         for name in reversed(keys):
-            self.xdotool("keyup", name)
-            time.sleep(0.03)
-        time.sleep(0.35)
+            self._key_up(name)
+        self.wait_frames(2)
+
+    def type_text(self, text: str) -> None:
+        """Type into the focused field; waits until the app has handled every key."""
+        presses = self.state("_key_presses", 0)
+        self.xdotool("type", "--delay", "30", text)
+        self.wait_for(lambda: self.state("_key_presses", 0) >= presses + len(text),
+                      what=f"the app to see '{text}' typed")
+        self.wait_frames(2)
 
     def screenshot(self, name: str) -> np.ndarray:
-        """The whole screen as an (H, W, 3) uint8 array (and a PNG in the work folder)."""
+        """The whole screen as an (H, W, 3) uint8 array (and a PNG in the work folder),
+        once the frames after the last action are on screen."""
+        self.wait_frames(3)
         path = self.workdir / f"{name}.png"
         subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True)
         return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))[..., :3]

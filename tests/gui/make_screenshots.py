@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from ..conftest import REPO_ROOT
@@ -26,10 +25,9 @@ def paint_and_interpolate(workdir: Path) -> None:
         app.wait_for_item("label_1")
         app.click("view_axial")
         app.key("p")
-        app.wait_for_item("brush_radius")
+        app.wait_for_item("option_radius")
         app.drag("view_axial", [(0.3, 0.45), (0.4, 0.5), (0.5, 0.55), (0.55, 0.5)])
         app.hover("view_axial", 0.4, 0.5)
-        time.sleep(0.3)
         shutil.copy(_shot(app, "paint"), IMAGES / "tool-paint.png")
         for _ in range(4):
             app.key("Up")
@@ -42,7 +40,7 @@ def paint_and_interpolate(workdir: Path) -> None:
         app.hover("confirm_all")
         shutil.copy(_shot(app, "interpolation"), IMAGES / "tool-interpolation.png")
         app.click("label_1", button=3)
-        time.sleep(0.5)
+        app.wait_frames(5)
         shutil.copy(_shot(app, "menu"), IMAGES / "label-menu.png")
     finally:
         app.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import SimpleITK as sitk
 
@@ -17,10 +15,10 @@ def saved_labels(app, tmp_path, name: str) -> np.ndarray:
     app.wait_for_item("save_path")
     app.click("save_path")
     app.key("ctrl+a")
-    app.xdotool("type", "--delay", "20", str(target))
+    app.type_text(str(target))
     app.key("Return")
     app.wait_for(target.exists, what=f"{target.name} to be saved")
-    time.sleep(0.3)
+    app.wait_idle()
     return sitk.GetArrayFromImage(sitk.ReadImage(str(target)))
 
 
@@ -38,19 +36,18 @@ def test_lasso_region_growing_fill_and_ctrl_wipe(launch, tmp_path):
     middle = axial_slice(app) - 1
 
     app.key("l")
-    app.wait_for_item("lasso_mode")
+    app.wait_for_item("option_mode")
     for fx, fy in [(0.25, 0.35), (0.60, 0.35), (0.60, 0.65)]:
         app.click("view_axial", fx, fy)
-    app.hover("view_axial", 0.25, 0.65)
-    app.xdotool("click", "--repeat", "2", "--delay", "60", "1")  # double click closes
-    time.sleep(0.5)
+    app.double_click("view_axial", 0.25, 0.65)  # closes the contour
+    app.wait_for(lambda: app.state("_undo_depth") == 1, what="the lasso's undo step")
     lasso = saved_labels(app, tmp_path, "lasso")[middle] == 1
     assert lasso.sum() > 100
 
     # Ctrl+Paint is Wipe: a stroke across the lasso area clears part of it.
     app.click("view_axial")
     app.key("p")
-    app.wait_for_item("brush_radius")
+    app.wait_for_item("option_radius")
     app.drag("view_axial", [(0.40, 0.50), (0.45, 0.50)], key="ctrl")
     wiped = saved_labels(app, tmp_path, "wiped")[middle] == 1
     assert 0 < wiped.sum() < lasso.sum()
@@ -81,7 +78,7 @@ def test_interpolation_confirm_all_fills_the_slices_between(launch, tmp_path):
     app = start(launch)
     first = axial_slice(app) - 1
     app.key("p")
-    app.wait_for_item("brush_radius")
+    app.wait_for_item("option_radius")
     app.drag("view_axial", [(0.35, 0.45), (0.5, 0.5)])
     app.hover("view_axial")
     for _ in range(4):
@@ -90,6 +87,8 @@ def test_interpolation_confirm_all_fills_the_slices_between(launch, tmp_path):
     app.drag("view_axial", [(0.35, 0.45), (0.55, 0.55)])
     app.click("interpolation_enabled")
     app.wait_for_item("confirm_all")
+    app.wait_for(lambda: app.state("_suggested_slices") == list(range(first + 1, first + 4)),
+                 what="suggestions for the three slices between")
     app.click("confirm_all")
     labels = saved_labels(app, tmp_path, "interpolated") == 1
     per_slice = labels.sum(axis=(1, 2))
@@ -132,8 +131,7 @@ def test_contour_close_erase_in_coronal_and_live_wire_in_sagittal(launch, tmp_pa
     app.wait_for_item("tool_live_wire")
     for fx, fy in [(0.3, 0.44), (0.6, 0.44), (0.6, 0.56)]:
         app.click("view_sagittal", fx, fy)
-    app.hover("view_sagittal", 0.3, 0.56)
-    app.xdotool("click", "--repeat", "2", "--delay", "60", "1")
-    time.sleep(0.5)
+    app.double_click("view_sagittal", 0.3, 0.56)
+    app.wait_for(lambda: app.state("_next_undo") == "Add", what="the live wire's contour")
     sagittal = saved_labels(app, tmp_path, "wired")[:, :, x] == 1
     assert sagittal.sum() > 20

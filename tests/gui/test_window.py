@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -51,11 +50,9 @@ def test_sample_opens_and_scrolling_changes_the_slice(launch):
     before = region(app.screenshot("before"), view, app.window_origin)
     assert before.std() > 20, "the CT slice should show anatomy, not a flat picture"
     app.hover("view_axial")
-    for _ in range(3):
+    for step in range(1, 4):
         app.xdotool("click", "4")
-        time.sleep(0.2)
-    app.wait_for(lambda: axial_slice(app) > 16, what="scrolling")
-    time.sleep(0.5)
+        app.wait_for(lambda s=step: axial_slice(app) == 16 + s, what="scrolling one slice")
     scrolled = axial_slice(app)
     after = region(app.screenshot("after"), view, app.window_origin)
     assert np.abs(after.astype(int) - before.astype(int)).mean() > 2
@@ -100,7 +97,7 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
     app.click("label_2")  # make label 2 active, then rename it in the editor
     app.click("rename_input")
     app.key("ctrl+a")
-    app.xdotool("type", "--delay", "40", "Liver")
+    app.type_text("Liver")
     app.key("Return")
     app.wait_for_item("label_2")
     app.wait_for(lambda: "rename_input" in app.layout(), what="the label editor")
@@ -108,7 +105,7 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
     # Paint with the brush across the axial view; the stroke shows in the label's colour.
     app.click("view_axial")  # also takes the keyboard focus away from the name field
     app.key("p")
-    app.wait_for_item("brush_radius")
+    app.wait_for_item("option_radius")
     view = app.layout()["view_axial"]
     app.hover("add_label_button")  # no brush outline in the pictures compared
     before = region(app.screenshot("before_paint"), view, app.window_origin)
@@ -140,7 +137,7 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
     app.wait_for_item("save_path")
     app.click("save_path")
     app.key("ctrl+a")
-    app.xdotool("type", "--delay", "20", str(target))
+    app.type_text(str(target))
     app.key("Return")
     app.wait_for(target.exists, what="the saved file")
     saved = cli_info(target)

@@ -21,7 +21,7 @@ def test_defaults_without_a_file(isolated_config):
 
 def test_round_trip_of_every_preference():
     prefs = Preferences(compact_view=True, overlay_style="outline",
-                        label_selection_mode="click_in_view", default_preset="/p.json",
+                        data_node_selection_mode=True, default_preset="/p.json",
                         label_naming="suggestions", suggestions_file="/s.json",
                         suggestions_replace_builtin=True, only_suggestions=True,
                         undo_budget_mb=64)

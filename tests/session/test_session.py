@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
+import shutil
+
 import numpy as np
 import pytest
 
-from demarcate.model import Geometry, MaskRegion, ReferenceImage
+from demarcate.model import Geometry, MaskRegion, ReferenceImage, SegmentationDocument
+from demarcate.model.changes import ChangeKind
 from demarcate.model.preferences import Preferences
-from demarcate.model.session import DOCUMENT_ACTIONS, Session
+from demarcate.session import Session, Topic
+from demarcate.session.label_actions import LabelActions
+
+# Every user operation of a document; each must be an explicit session method.
+DOCUMENT_ACTIONS = (
+    "add_label", "create_instance", "remove_label", "rename_label", "set_label_color",
+    "set_label_opacity", "set_label_visible", "set_label_locked", "set_active_label",
+    "clear_label", "merge_labels", "add_group", "remove_group", "rename_group",
+    "set_group_locked", "set_all_locked", "set_all_visible", "set_unlabeled_locked",
+    "set_dynamic", "write", "erase", "begin_stroke", "end_stroke", "undo", "redo",
+)
 
 
 def make_session(time_steps: int = 1) -> Session:
@@ -15,6 +29,12 @@ def make_session(time_steps: int = 1) -> Session:
     array = np.arange(time_steps * 4 * 5 * 6, dtype=np.int16).reshape(time_steps, 4, 5, 6)
     session.add_image(ReferenceImage(array, Geometry((0.5, 0.5, 2.0)), "test image"))
     return session
+
+
+def recorded(session: Session) -> list:
+    events = []
+    session.events.connect(events.append)
+    return events
 
 
 def test_new_segmentation_starts_with_red_label_1_in_group_0():
@@ -30,11 +50,15 @@ def test_new_segmentation_starts_with_red_label_1_in_group_0():
     assert document.history.undo_depth == 0 and not document.modified
 
 
-def test_every_document_action_is_a_session_method():
+def test_every_document_action_is_an_explicit_documented_session_method():
+    for name in DOCUMENT_ACTIONS:
+        method = vars(LabelActions).get(name)
+        assert method is not None, f"{name} is not written out in LabelActions"
+        assert inspect.getsource(method).lstrip().startswith(f"def {name}(")
+        assert method.__annotations__, f"{name} has no type hints"
+        assert callable(getattr(SegmentationDocument, name))
     session = make_session()
     session.new_segmentation()
-    for name in DOCUMENT_ACTIONS:
-        assert callable(getattr(session, name))
     session.add_label("Liver")
     session.rename_label(2, "Spleen")
     session.write(MaskRegion.from_full(np.ones((4, 5, 6), bool)))
@@ -56,12 +80,18 @@ def test_actions_without_a_segmentation_say_what_is_missing():
 def test_time_step_selection_for_3d_plus_t():
     session = make_session(time_steps=3)
     document = session.new_segmentation()
+    events = recorded(session)
     session.set_time_step(2)
     session.write(MaskRegion.from_full(np.ones((4, 5, 6), bool)), session.time_step)
     array = document.segmentation.groups[0].array
     assert array[2].all() and not array[:2].any()
     with pytest.raises(IndexError):
         session.set_time_step(3)
+    session.step_time(5)
+    assert session.time_step == 2
+    session.step_time(-1)
+    assert session.time_step == 1
+    assert [e.topic for e in events].count(Topic.TIME_STEP) == 2
 
 
 def test_segmentations_belong_to_their_image_and_close_cleanly():
@@ -79,6 +109,15 @@ def test_segmentations_belong_to_their_image_and_close_cleanly():
     assert session.image_index is None
 
 
+def test_a_closed_document_no_longer_reaches_the_session():
+    session = make_session()
+    document = session.new_segmentation()
+    session.close_segmentation()
+    events = recorded(session)
+    document.add_label()
+    assert not events
+
+
 def test_preferences_apply_to_open_documents_and_persist(isolated_config):
     session = make_session()
     document = session.new_segmentation()
@@ -88,21 +127,60 @@ def test_preferences_apply_to_open_documents_and_persist(isolated_config):
     assert Session().preferences.undo_budget_mb == 3
 
 
-def test_interpolation_through_the_session():
+def test_data_node_selection_mode_shows_only_the_selected_segmentation(isolated_config):
+    session = make_session()
+    first = session.new_segmentation()
+    second = session.new_segmentation()
+    assert first.visible and second.visible
+    session.set_preferences(Preferences(data_node_selection_mode=True))
+    assert second.visible and not first.visible
+    session.select(0, 0)
+    assert first.visible and not second.visible
+
+
+def test_interpolation_runs_on_the_job_runner_and_follows_edits():
     session = make_session()
     session.new_segmentation()
     square = np.zeros((1, 5, 6), bool)
     square[0, 1:4, 1:4] = True
     session.write(MaskRegion(square, (0, 0, 0)))
     session.write(MaskRegion(square, (3, 0, 0)))
+    events = recorded(session)
     session.set_interpolation(True, axis=0)
+    session.jobs.drain()
     assert session.interpolator.slice_indices == [1, 2]
+    assert Topic.INTERPOLATION in [e.topic for e in events]
     assert session.confirm_interpolation(1) == 9
+    session.jobs.drain()  # the confirm's change record started a recomputation
     assert session.interpolator.slice_indices == [2]
     session.confirm_interpolation()
     assert (session.segmentation.groups[0].array[0, :4, 1:4, 1:4] == 1).all()
     session.undo()
     assert session.segmentation.groups[0].array[0, 2].sum() == 0
+    session.jobs.drain()
+    assert session.interpolator.slice_indices == [2]
+
+
+def test_confirm_right_after_an_edit_uses_the_suggestions_of_that_edit():
+    session = make_session()
+    session.new_segmentation()
+    square = np.zeros((1, 5, 6), bool)
+    square[0, 1:4, 1:4] = True
+    session.set_interpolation(True, axis=0)
+    session.write(MaskRegion(square, (0, 0, 0)))
+    session.write(MaskRegion(square, (3, 0, 0)))  # no wait for the background job
+    assert session.confirm_interpolation() == 18
+    assert (session.segmentation.groups[0].array[0, 1:3, 1:4, 1:4] == 1).all()
+
+
+def test_interpolation_follows_the_orientation_the_user_draws_in():
+    session = make_session()
+    session.new_segmentation()
+    session.set_interpolation(True)
+    session.select_tool("paint")
+    session.tool_press(2, (1, 2, 3))
+    session.tool_release()
+    assert session.interpolator.axis == 2
 
 
 def test_closing_the_selected_image_selects_a_remaining_one():
@@ -115,3 +193,155 @@ def test_closing_the_selected_image_selects_a_remaining_one():
     assert session.image_entry.image is second and session.segmentation_index is None
     session.close_image(0)
     assert session.image_index is None
+
+
+# --- files through the job runner ------------------------------------------------------
+def test_open_image_and_segmentation_through_jobs(shared_data):
+    session = Session(Preferences())
+    entry = session.jobs.wait(session.open_image(shared_data / "ct/example_ct_sm.nii.gz"))
+    assert session.image_entry is entry and entry.image.shape_zyx[0] > 1
+    document = session.jobs.wait(
+        session.open_segmentation(shared_data / "ct/example_seg.nii.gz"))
+    assert session.document is document and len(document.segmentation.labels) > 10
+    assert not document.modified
+
+
+def test_a_file_that_cannot_be_read_changes_nothing_and_says_why(shared_data, tmp_path):
+    session = Session(Preferences())
+    session.jobs.wait(session.open_image(shared_data / "ct/example_ct_sm.nii.gz"))
+    document = session.new_segmentation()
+    document.add_label()
+    broken = tmp_path / "broken.nii.gz"
+    broken.write_bytes(b"not a label map")
+    events = recorded(session)
+    job = session.open_segmentation(broken)
+    with pytest.raises(Exception, match="broken.nii.gz"):
+        session.jobs.wait(job)
+    errors = [e.message for e in events if e.topic is Topic.ERROR]
+    assert len(errors) == 1 and "broken.nii.gz" in errors[0]
+    assert session.document is document and document.history.undo_depth == 1
+    assert len(session.image_entry.segmentations) == 1
+
+
+def test_a_segmentation_of_another_grid_is_refused(shared_data):
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((1, 3, 4, 5), np.int16), name="small"))
+    job = session.open_segmentation(shared_data / "ct/example_seg.nii.gz")
+    with pytest.raises(ValueError, match="does not match the reference image grid"):
+        session.jobs.wait(job)
+    assert session.image_entry.segmentations == []
+
+
+def test_save_writes_the_state_of_the_moment_and_later_edits_stay_unsaved(tmp_path):
+    session = make_session()
+    document = session.new_segmentation()
+    session.write(MaskRegion.from_full(np.ones((4, 5, 6), bool)))
+    target = tmp_path / "saved.nrrd"
+    job = session.save_segmentation(target)
+    session.add_label("Edited while saving")
+    session.jobs.wait(job)
+    assert document.path == str(target) and document.modified
+    from demarcate import formats
+
+    saved = formats.read_segmentation(target)
+    assert [lb.name for lb in saved.labels] == ["Label 1"]
+    session.jobs.wait(session.save_segmentation())
+    assert not document.modified
+
+
+def test_save_keeps_the_mitk_version_of_the_file(shared_data, tmp_path):
+    from demarcate import formats
+
+    session = Session(Preferences())
+    session.jobs.wait(session.open_image(shared_data / "4d/img4d_11f.nii.gz"))
+    target = tmp_path / "v4.nrrd"
+    shutil.copy(shared_data / "seg/mitk/mitral_4d_11frames_2groups.mitk.nrrd", target)
+    session.jobs.wait(session.open_segmentation(target))
+    assert session.segmentation.source_version == 4  # written by current MITK
+    session.jobs.wait(session.save_segmentation())
+    assert formats.describe_segmentation_file(target) == ("mitk", 4)
+    session.jobs.wait(session.save_segmentation(tmp_path / "for_mitk_2023.nrrd",
+                                                mitk_version=1))
+    assert formats.describe_segmentation_file(tmp_path / "for_mitk_2023.nrrd") == ("mitk", 1)
+
+
+def test_saving_needs_a_file_name():
+    session = make_session()
+    session.new_segmentation()
+    with pytest.raises(ValueError, match="file name"):
+        session.save_segmentation()
+
+
+# --- events ----------------------------------------------------------------------------
+def test_actions_announce_what_changed():
+    session = make_session()
+    events = recorded(session)
+    session.new_segmentation()
+    session.set_cursor((1, 1, 1))
+    session.set_cursor((1, 1, 1))  # no move, no event
+    session.set_window(40, 400)
+    session.select_tool("paint")
+    session.add_label()
+    topics = [e.topic for e in events]
+    assert Topic.SEGMENTATIONS in topics and Topic.SELECTION in topics
+    assert topics.count(Topic.CURSOR) == 1
+    assert Topic.WINDOW in topics and Topic.TOOL in topics
+    change = [e.change for e in events if e.topic is Topic.DOCUMENT][-1]
+    assert change.kind is ChangeKind.EDIT
+    assert change.structure and change.label_values == {1, 2}  # 2 new and now active
+
+
+# --- tools -----------------------------------------------------------------------------
+def test_tools_through_the_session_paint_one_undo_step():
+    session = make_session()
+    session.new_segmentation()
+    events = recorded(session)
+    session.select_tool("paint")
+    assert session.set_tool_option("radius", 500) == 200
+    session.set_tool_option("radius", 1)
+    session.step_tool_option("radius", 1)
+    assert session.tools.option("wipe", "radius") == 2
+    session.tool_press(0, (2, 1, 1))
+    session.tool_drag((2, 1, 4))
+    session.tool_release()
+    array = session.segmentation.groups[0].array[0]
+    assert array[2, 1, 1:5].all() and not array[1].any() and not array[3].any()
+    assert session.document.history.undo_depth == 1
+    kinds = [e.change.kind for e in events if e.topic is Topic.DOCUMENT]
+    assert kinds[-1] is ChangeKind.EDIT and ChangeKind.IN_PROGRESS in kinds
+    assert Topic.TOOL_FEEDBACK in [e.topic for e in events]
+
+
+def test_lasso_double_click_and_delete_key_through_the_session():
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((1, 3, 30, 30), np.int16)))
+    session.new_segmentation()
+    session.select_tool("lasso")
+    session.set_tool_option("auto_confirm", False)
+    for corner in [(1, 2, 2), (1, 2, 20), (1, 20, 20), (1, 20, 2)]:
+        session.tool_press(0, corner)
+        session.tool_release()
+    assert session.tool_double_click(0, (1, 20, 2))
+    assert session.tool_feedback.confirmable
+    session.tool_press(0, (1, 2, 20))  # grab an anchor: Delete removes it
+    session.tool_release()
+    assert session.tool_key("delete")
+    assert session.confirm_tool() > 0
+    assert session.segmentation.groups[0].array[0, 1, 10, 5] == 1
+
+
+def test_a_double_click_without_a_tool_that_uses_it_is_left_to_the_view():
+    session = make_session()
+    session.new_segmentation()
+    session.select_tool("fill")
+    assert not session.tool_double_click(0, (1, 1, 1))
+
+
+def test_a_failing_tool_event_ends_the_gesture():
+    session = make_session()
+    session.new_segmentation()
+    session.select_tool("paint")
+    session.segmentation.active_label_value = None
+    with pytest.raises(ValueError, match="no active label"):
+        session.tool_press(0, (1, 1, 1))
+    assert not session.tools.busy

@@ -158,9 +158,9 @@ def test_controller_routes_mouse_to_tools_and_ctrl_inverts():
     tools.release(document)
     assert not labels[2:5, 2:5].any()
     tools.select("paint")
-    tools.set_brush_radius(1000)
-    assert tools.brush_radius == 200
-    tools.set_brush_radius(1)
+    tools.set_option("paint", "radius", 1000)
+    assert tools.option("wipe", "radius") == 200  # Paint and Wipe share the brush
+    tools.set_option("paint", "radius", 1)
     tools.press(document, position, (6, 6), ctrl=True)  # Ctrl: wipe
     tools.release(document)
     assert labels[6, 6] == 0 and labels[8, 8] == 1
@@ -194,7 +194,7 @@ def test_lasso_polygon_freehand_edit_and_confirm():
     position = SlicePosition(0, 1)
     tools = ToolController()
     tools.select("lasso")
-    tools.auto_confirm = False
+    tools.set_option("lasso", "auto_confirm", False)
     tools.press(document, position, (2, 2))  # first click starts the contour
     for corner in [(2, 20), (20, 20)]:
         tools.press(document, position, corner)
@@ -214,7 +214,7 @@ def test_lasso_polygon_freehand_edit_and_confirm():
     inserted = (tools.press(document, position, (1, 12), ctrl=True), tools.anchors.selected)[1]
     tools.release(document)
     assert tools.anchors.anchors[inserted] == (1, 12)
-    assert tools.delete_selected_anchor()
+    assert tools.key(document, "delete")
     assert tools.confirm(document) > 0
     labels = plane(document, position)
     assert labels[10, 10] == 1 and labels[1, 1] == 1 and labels[25, 25] == 0
@@ -227,7 +227,8 @@ def test_lasso_subtract_mode_with_auto_confirm():
     document = empty_document((3, 30, 30))
     position = SlicePosition(0, 1)
     plane(document, position)[:, :] = 1
-    tools = ToolController(lasso_subtract=True)
+    tools = ToolController()
+    tools.set_option("lasso", "mode", "subtract")
     tools.select("lasso")
     for point in [(5, 5), (5, 15), (15, 15), (15, 5)]:
         tools.press(document, position, point)
@@ -270,7 +271,7 @@ def test_tools_on_a_2d_image_and_on_one_time_step_of_3d_plus_t():
     flat = make_document((1, 20, 20), labels_per_group=1)  # a 2D image is one slice
     tools = ToolController()
     tools.select("paint")
-    tools.set_brush_radius(3)
+    tools.set_option("paint", "radius", 3)
     tools.press(flat, SlicePosition(0, 0), (10, 10))
     tools.release(flat)
     assert flat.segmentation.groups[0].array[0, 0, 10, 10] == 1
@@ -290,7 +291,8 @@ def test_live_wire_anchors_can_be_moved_before_confirming():
     image[1, 10:30, 10:30] = 100
     document = empty_document((3, 40, 40))
     position = SlicePosition(0, 1)
-    tools = ToolController(auto_confirm=False)
+    tools = ToolController()
+    tools.set_option("live_wire", "auto_confirm", False)
     tools.select("live_wire")
     for corner in [(10, 10), (10, 29), (25, 29), (29, 10)]:
         tools.press(document, position, corner, image_zyx=image)

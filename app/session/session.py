@@ -1,0 +1,539 @@
+"""The session controller: every user action of the window as an explicit method.
+
+The window only translates input into these calls and redraws what the announced
+events name, so everything it can do is tested here without a window. Long work (files,
+interpolation) runs on the job runner and lands through these methods on the UI thread.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import formats
+from ..formats.errors import first_line
+from ..formats.progress import part
+from ..model.changes import Change, Signal
+from ..model.document import SegmentationDocument
+from ..model.image import ReferenceImage
+from ..model.naming import LabelNaming, NamingMode
+from ..model.preferences import Preferences, load_preferences, save_preferences
+from ..model.preset import LabelSetPreset
+from ..model.segmentation import LabelGroup, Segmentation
+from ..render.windowing import default_window, preset_window
+from ..tools.base import Feedback, OptionValue
+from ..tools.controller import ToolController
+from ..tools.interpolation import SliceInterpolator
+from ..tools.slicing import SlicePosition
+from .events import SessionEvent, Topic
+from .interpolation import InterpolationUpdater
+from .jobs import Job, JobRunner
+from .label_actions import LabelActions
+
+
+@dataclass
+class ImageEntry:
+    """An open image, how it is windowed, and the segmentations drawn on it."""
+
+    image: ReferenceImage
+    segmentations: list[SegmentationDocument] = field(default_factory=list)
+    visible: bool = True
+    level: float = 0.0
+    width: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.level, self.width = default_window(self.image.array[0])
+
+
+class Session(LabelActions):
+    def __init__(
+        self, preferences: Preferences | None = None, preferences_file: Path | None = None,
+        jobs: JobRunner | None = None,
+    ) -> None:
+        self._preferences_file = preferences_file
+        self.preferences = preferences or load_preferences(preferences_file)
+        self.images: list[ImageEntry] = []
+        self.image_index: int | None = None
+        self.segmentation_index: int | None = None
+        self.time_step = 0
+        self.cursor_zyx = (0, 0, 0)  # the crosshair, shared by all slice views
+        self.events: Signal[SessionEvent] = Signal()
+        self.jobs = jobs or JobRunner()
+        self.tools = ToolController()
+        self._interpolation = InterpolationUpdater(
+            self.jobs, lambda: self._emit(Topic.INTERPOLATION))
+        self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
+
+    def _emit(self, topic: Topic, **details) -> None:
+        self.events.emit(SessionEvent(topic, **details))
+
+    # --- selection ---------------------------------------------------------------------
+    @property
+    def image_entry(self) -> ImageEntry:
+        if self.image_index is None:
+            raise LookupError("no image is open")
+        return self.images[self.image_index]
+
+    @property
+    def document(self) -> SegmentationDocument:
+        entry = self.image_entry
+        if self.segmentation_index is None:
+            raise LookupError("no segmentation is selected: create or open one first")
+        return entry.segmentations[self.segmentation_index]
+
+    @property
+    def has_document(self) -> bool:
+        return self.image_index is not None and self.segmentation_index is not None
+
+    @property
+    def segmentation(self) -> Segmentation:
+        return self.document.segmentation
+
+    def select(self, image_index: int, segmentation_index: int | None = None) -> None:
+        """Show an image and make one of its segmentations (or none) the edited one."""
+        entry = self.images[image_index]
+        if segmentation_index is not None and not 0 <= segmentation_index < len(
+            entry.segmentations
+        ):
+            raise IndexError(f"image {image_index} has no segmentation {segmentation_index}")
+        if self.has_document:
+            self.document.end_stroke()
+        # A contour or stroke in progress belongs to the segmentation being left.
+        self.tools.cancel()
+        if image_index != self.image_index:
+            self.cursor_zyx = tuple(n // 2 for n in entry.image.shape_zyx)
+        self.image_index = image_index
+        self.segmentation_index = segmentation_index
+        self.time_step = min(self.time_step, entry.image.time_steps - 1)
+        self._apply_selection_mode()
+        self._refresh_interpolation()
+        self._emit(Topic.SELECTION)
+
+    def _apply_selection_mode(self) -> None:
+        """Data node selection mode: only the selected segmentation is shown."""
+        if not self.preferences.data_node_selection_mode or self.image_index is None:
+            return
+        for index, document in enumerate(self.image_entry.segmentations):
+            document.visible = index == self.segmentation_index
+
+    def set_cursor(self, zyx: tuple[int, int, int]) -> None:
+        """Move the crosshair (clamped into the image); every view follows it."""
+        shape = self.image_entry.image.shape_zyx
+        clamped = tuple(int(min(max(v, 0), n - 1)) for v, n in zip(zyx, shape, strict=True))
+        if clamped != self.cursor_zyx:
+            self.cursor_zyx = clamped
+            self._emit(Topic.CURSOR)
+
+    def step_slice(self, axis: int, delta: int) -> None:
+        """Move the crosshair ``delta`` slices along array axis ``axis`` (wheel, keys)."""
+        cursor = list(self.cursor_zyx)
+        cursor[axis] += delta
+        self.set_cursor(tuple(cursor))
+
+    def set_window(self, level: float, width: float) -> None:
+        entry = self.image_entry
+        entry.level, entry.width = float(level), max(float(width), 1e-3)
+        self._emit(Topic.WINDOW)
+
+    def apply_window_preset(self, name: str) -> None:
+        """A named window (CT soft tissue, lung, bone, brain) or "Auto" from percentiles."""
+        entry = self.image_entry
+        self.set_window(*preset_window(name, entry.image.array[self.time_step]))
+
+    def set_time_step(self, time_step: int) -> None:
+        steps = self.image_entry.image.time_steps
+        if not 0 <= time_step < steps:
+            raise IndexError(f"time step {time_step} outside 0..{steps - 1}")
+        if time_step != self.time_step:
+            self.tools.cancel()  # a contour belongs to the time step it was drawn on
+            self.time_step = time_step
+            self._refresh_interpolation()
+            self._emit(Topic.TIME_STEP)
+
+    def step_time(self, delta: int) -> None:
+        """Next/previous time step of a 3D+t image, stopping at the ends."""
+        steps = self.image_entry.image.time_steps
+        self.set_time_step(min(max(self.time_step + delta, 0), steps - 1))
+
+    # --- images --------------------------------------------------------------------------
+    def open_image(self, path: str | Path) -> Job:
+        """Read an image on the job runner and select it when it lands.
+
+        A file that cannot be read changes nothing; the job's error says why.
+        """
+        return self.jobs.submit(
+            f"Opening {Path(path).name}",
+            lambda job: formats.read_image(path, progress=job.report),
+            on_done=self.add_image, on_error=self._report_error)
+
+    def add_image(self, image: ReferenceImage) -> ImageEntry:
+        entry = ImageEntry(image)
+        self.images.append(entry)
+        self._emit(Topic.IMAGES)
+        self.select(len(self.images) - 1)
+        return entry
+
+    def close_image(self, index: int) -> None:
+        """Close an image with its segmentations; a remaining image gets selected."""
+        selected = self.image_index
+        if self.has_document:
+            self.document.end_stroke()
+        self.tools.cancel()
+        for document in self.images[index].segmentations:
+            self._detach(document)
+        del self.images[index]
+        self.image_index = self.segmentation_index = None
+        self._emit(Topic.IMAGES)
+        if self.images:
+            keep = selected if selected is not None and selected < index else max(
+                (selected or 0) - 1, 0)
+            self.select(min(keep, len(self.images) - 1))
+        else:
+            self._refresh_interpolation()
+            self._emit(Topic.SELECTION)
+
+    # --- segmentations -------------------------------------------------------------------
+    def naming(self) -> LabelNaming:
+        """Label naming rule from the preferences (reads the suggestions file if set)."""
+        prefs = self.preferences
+        suggestions = (
+            formats.read_suggestions(prefs.suggestions_file) if prefs.suggestions_file else []
+        )
+        return LabelNaming(
+            NamingMode(prefs.label_naming),
+            suggestions,
+            replace_builtin=prefs.suggestions_replace_builtin,
+            only_suggestions=prefs.only_suggestions,
+        )
+
+    def add_segmentation(self, segmentation: Segmentation, path: str | None = None,
+                         image_index: int | None = None) -> SegmentationDocument:
+        """Attach an already read segmentation to an image (the selected one) and select it.
+
+        Refused unless it lies on the image's grid, so a segmentation can only ever be
+        shown on an image it is congruent with.
+        """
+        index = self.image_index if image_index is None else image_index
+        if index is None:
+            raise LookupError("no image is open")
+        image = self.images[index].image
+        if (
+            segmentation.shape_zyx != image.shape_zyx
+            or segmentation.time_steps != image.time_steps
+            or not segmentation.geometry.matches(image.geometry)
+        ):
+            raise ValueError(
+                f"{path or segmentation.name} does not lie on the grid of image "
+                f"'{image.name}' ({image.geometry.describe()})"
+            )
+        if segmentation.active_label_value is None and segmentation.labels:
+            segmentation.active_label_value = segmentation.labels[0].value
+        return self._attach(index, segmentation, path)
+
+    def _attach(self, image_index: int, segmentation: Segmentation,
+                path: str | None) -> SegmentationDocument:
+        document = SegmentationDocument(
+            segmentation,
+            naming=self.naming(),
+            undo_budget_bytes=self.preferences.undo_budget_bytes,
+            path=path,
+        )
+        entry = self.images[image_index]
+        entry.segmentations.append(document)
+        self._disconnect[id(document)] = document.changes.connect(
+            lambda change: self._on_document_change(document, change))
+        self._emit(Topic.SEGMENTATIONS, document=document)
+        self.select(image_index, len(entry.segmentations) - 1)
+        return document
+
+    def _detach(self, document: SegmentationDocument) -> None:
+        remove = self._disconnect.pop(id(document), None)
+        if remove is not None:
+            remove()
+
+    def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
+        if self.has_document and document is self.document:
+            self._interpolation.on_change(document, change, self.time_step)
+        self._emit(Topic.DOCUMENT, document=document, change=change)
+
+    def new_segmentation(self, name: str | None = None) -> SegmentationDocument:
+        """A new segmentation of the selected image: the default preset's labels if one is
+        set in the preferences, else one red "Label 1" in "Group 0" (MITK's start)."""
+        entry = self.image_entry
+        image = entry.image
+        segmentation = Segmentation(
+            image.shape_zyx,
+            image.geometry,
+            image.time_steps,
+            name=name or f"{image.name} segmentation {len(entry.segmentations) + 1}",
+        )
+        segmentation.groups.append(LabelGroup("Group 0", segmentation.new_group_array()))
+        preset = (
+            formats.read_preset(self.preferences.default_preset)
+            if self.preferences.default_preset
+            else None
+        )
+        document = self._attach(self.image_index, segmentation, None)
+        if preset is not None:
+            document.apply_preset(preset)
+        else:
+            document.add_label()
+        # Creating the segmentation is not something to undo label by label.
+        document.history.clear()
+        document.mark_saved()
+        self._emit(Topic.SEGMENTATIONS, document=document)
+        return document
+
+    def open_segmentation(self, path: str | Path) -> Job:
+        """Read a segmentation of the selected image on the job runner; it is attached
+        to that image when it lands, or refused with a message if it is not congruent."""
+        image = self.image_entry.image
+        return self.jobs.submit(
+            f"Opening {Path(path).name}",
+            lambda job: formats.read_segmentation(path, reference=image, progress=job.report),
+            on_done=lambda seg: self._attach_read(seg, str(path), image),
+            on_error=self._report_error)
+
+    def _attach_read(self, segmentation: Segmentation, path: str,
+                     image: ReferenceImage) -> SegmentationDocument:
+        for index, entry in enumerate(self.images):
+            if entry.image is image:
+                return self.add_segmentation(segmentation, path, index)
+        raise LookupError(f"the image {path} was opened for has been closed")
+
+    def save_segmentation(self, path: str | Path | None = None, *,
+                          mitk_version: int | None = None) -> Job:
+        """Save the selected segmentation on the job runner (atomically).
+
+        The file gets the state of the moment Save was chosen (a copy is written, so
+        edits made meanwhile are neither torn nor lost and still count as unsaved); the
+        path is remembered for the next Save. ``mitk_version`` defaults to the version
+        the file was read in (1 for new files, which MITK 2023.04 opens).
+        """
+        document = self.document
+        document.end_stroke()
+        target = path or document.path
+        if target is None:
+            raise ValueError("choose a file name to save the segmentation")
+        seg = document.segmentation
+        if mitk_version is None:
+            mitk_version = 4 if (seg.source_format, seg.source_version) == ("mitk", 4) else 1
+        snapshot = copy.deepcopy(seg)
+        version = document.version
+
+        def land(written: list[Path]) -> list[Path]:
+            document.path = str(target)
+            document.mark_saved(version)
+            self._emit(Topic.SEGMENTATIONS, document=document)
+            return written
+
+        return self.jobs.submit(
+            f"Saving {Path(target).name}",
+            lambda job: formats.write_segmentation(snapshot, target, mitk_version=mitk_version,
+                                                   progress=job.report),
+            on_done=land, on_error=self._report_error, key=f"save:{Path(target)}")
+
+    def close_segmentation(self, index: int | None = None) -> None:
+        entry = self.image_entry
+        index = self.segmentation_index if index is None else index
+        if index is None:
+            return
+        if index == self.segmentation_index:
+            self.document.end_stroke()
+            self.tools.cancel()
+        self._detach(entry.segmentations[index])
+        del entry.segmentations[index]
+        remaining = len(entry.segmentations)
+        self.segmentation_index = min(index, remaining - 1) if remaining else None
+        self._refresh_interpolation()
+        self._emit(Topic.SEGMENTATIONS)
+        self._emit(Topic.SELECTION)
+
+    def set_segmentation_visible(self, index: int, visible: bool) -> None:
+        document = self.image_entry.segmentations[index]
+        document.visible = bool(visible)
+        self._emit(Topic.SEGMENTATIONS, document=document)
+
+    def _report_error(self, error: BaseException) -> None:
+        self._emit(Topic.ERROR, message=first_line(error))
+
+    def poll_jobs(self) -> bool:
+        """Land finished background work (UI thread, every frame); True when any landed."""
+        delivered = self.jobs.poll()
+        if delivered:
+            self._emit(Topic.JOBS)
+        return bool(delivered)
+
+    def cancel_job(self, job: Job) -> None:
+        job.cancel()
+        self._emit(Topic.JOBS)
+
+    def start_warm_up(self) -> Job:
+        """Compile (or load from numba's cache) the tools' kernels in the background, so
+        the first Fill or interpolation after start responds like every later one."""
+
+        def work(job: Job) -> None:
+            # Imports every kernel module: off the UI thread too.
+            from ..gpu.warmup import compile_in_subprocess, warm_up
+
+            compile_in_subprocess(part(job.report, 0.0, 0.9))
+            warm_up(part(job.report, 0.9, 1.0))  # from the cache the child filled
+
+        return self.jobs.submit("Preparing the tools", work, on_error=self._report_error)
+
+    # --- tools -----------------------------------------------------------------------------
+    def select_tool(self, name: str | None) -> None:
+        """Make a tool active (None: crosshair mode); unconfirmed work is dropped."""
+        self.tools.select(name)
+        self._emit(Topic.TOOL)
+
+    def set_tool_option(self, name: str, value: OptionValue,
+                        tool: str | None = None) -> OptionValue:
+        """Set an option of ``tool`` (default: the active one); returns the kept value."""
+        tool = tool or self.tools.active_tool
+        if tool is None:
+            raise ValueError("no tool is active")
+        kept = self.tools.set_option(tool, name, value)
+        self._emit(Topic.TOOL)
+        return kept
+
+    def step_tool_option(self, name: str, delta: float) -> None:
+        """Nudge a numeric option of the active tool ([ ] and Shift+wheel: brush size);
+        nothing happens when the active tool has no such option."""
+        tool = self.tools.active
+        if tool is None or name not in tool.options:
+            return
+        self.set_tool_option(name, tool.options[name] + delta)
+
+    @property
+    def tool_feedback(self) -> Feedback:
+        return self.tools.feedback()
+
+    def _tool_call(self, action, *args):
+        """Run a tool event; a failure ends the gesture so no half state lingers."""
+        try:
+            return action(*args)
+        except Exception:
+            self.tools.cancel()
+            raise
+        finally:
+            self._emit(Topic.TOOL_FEEDBACK)
+
+    def _plane_point(self, axis: int, voxel_zyx: tuple[int, int, int]) -> tuple[float, float]:
+        return tuple(float(v) for k, v in enumerate(voxel_zyx) if k != axis)
+
+    def tool_press(self, axis: int, voxel_zyx: tuple[int, int, int], ctrl: bool = False) -> int:
+        """Mouse button down on voxel ``voxel_zyx`` of a view perpendicular to ``axis``.
+
+        Interpolation follows the orientation the user draws in.
+        """
+        document = self.document
+        self._interpolation.set_axis(axis, document, self.time_step)
+        entry = self.image_entry
+        position = SlicePosition(axis, int(voxel_zyx[axis]), self.time_step)
+        return self._tool_call(self.tools.press, document, position,
+                               self._plane_point(axis, voxel_zyx), ctrl,
+                               entry.image.array[self.time_step], entry.width)
+
+    def tool_drag(self, voxel_zyx: tuple[int, int, int]) -> int:
+        """The mouse moved with the button down (on the slice of the press)."""
+        position = self.tools.gesture_position
+        if position is None or not self.tools.busy:
+            return 0
+        return self._tool_call(self.tools.drag, self._plane_point(position.axis, voxel_zyx))
+
+    def tool_release(self) -> int:
+        if not self.tools.busy:
+            return 0
+        return self._tool_call(self.tools.release, self.document)
+
+    def tool_hover(self, axis: int, voxel_zyx: tuple[int, int, int]) -> bool:
+        """The mouse moved without a button over a view (live wire follows it)."""
+        position = self.tools.gesture_position
+        if position is None or position.axis != axis or voxel_zyx[axis] != position.index:
+            return False
+        changed = self.tools.hover(self._plane_point(axis, voxel_zyx))
+        if changed:
+            self._emit(Topic.TOOL_FEEDBACK)
+        return changed
+
+    def tool_double_click(self, axis: int, voxel_zyx: tuple[int, int, int]) -> bool:
+        """A double click for the active tool; False when the tool does not use one
+        (the view may then use it, e.g. to maximise)."""
+        tool = self.tools.active
+        if tool is None or not tool.uses_double_click or not self.has_document:
+            return False
+        position = SlicePosition(axis, int(voxel_zyx[axis]), self.time_step)
+        self._tool_call(self.tools.double_click, self.document, position,
+                        self._plane_point(axis, voxel_zyx))
+        return True
+
+    def tool_key(self, key: str) -> bool:
+        """A key for the active tool ("delete": the selected anchor)."""
+        if not self.has_document:
+            return False
+        return self._tool_call(self.tools.key, self.document, key)
+
+    def confirm_tool(self) -> int:
+        """Apply what the active tool holds (a contour waiting for Confirm)."""
+        return self._tool_call(self.tools.confirm, self.document)
+
+    def cancel_tool(self) -> None:
+        self.tools.cancel()
+        self._emit(Topic.TOOL_FEEDBACK)
+
+    # --- interpolation ---------------------------------------------------------------------
+    @property
+    def interpolator(self) -> SliceInterpolator:
+        return self._interpolation.interpolator
+
+    @property
+    def interpolation_pending(self) -> bool:
+        """Suggestions are being recomputed in the background."""
+        return self._interpolation.pending
+
+    def _selected_document(self) -> SegmentationDocument | None:
+        return self.document if self.has_document else None
+
+    def _refresh_interpolation(self) -> None:
+        self._interpolation.refresh(self._selected_document(), self.time_step)
+
+    def set_interpolation(self, enabled: bool, axis: int | None = None) -> None:
+        """Turn 2D interpolation on/off; ``axis`` is the orientation it suggests in."""
+        document = self._selected_document()
+        if axis is not None:
+            self._interpolation.set_axis(axis, document, self.time_step)
+        self._interpolation.set_enabled(enabled, document, self.time_step)
+        self._emit(Topic.INTERPOLATION)
+
+    def confirm_interpolation(self, slice_index: int | None = None) -> int:
+        """Accept one suggested slice, or all of them (one undo step either way)."""
+        document = self.document
+        self._interpolation.ensure_current(document, self.time_step)
+        indices = None if slice_index is None else [slice_index]
+        return self.interpolator.confirm(document, self.time_step, indices)
+
+    # --- presets ---------------------------------------------------------------------------
+    def save_preset(self, path: str | Path) -> None:
+        preset = LabelSetPreset.from_segmentation(self.segmentation, Path(path).stem)
+        formats.write_preset(preset, path)
+
+    def load_preset(self, path: str | Path) -> None:
+        """Apply a preset file to the selected segmentation (one undo step, no voxel change)."""
+        self.document.apply_preset(formats.read_preset(path))
+
+    # --- preferences -------------------------------------------------------------------------
+    def set_preferences(self, preferences: Preferences) -> Path:
+        """Validate, persist and apply new preferences to open segmentations."""
+        saved = save_preferences(preferences, self._preferences_file)
+        self.preferences = preferences
+        naming = self.naming()
+        for entry in self.images:
+            for document in entry.segmentations:
+                document.naming = naming
+                document.history.budget_bytes = preferences.undo_budget_bytes
+                document.history.enforce_budget()
+        self._apply_selection_mode()
+        self._emit(Topic.PREFERENCES)
+        return saved

@@ -1,0 +1,80 @@
+"""What the real-window tests read: where widgets are and what the session holds.
+
+Set ``DEMARCATE_LAYOUT_FILE`` and the window writes a JSON file after its frames: the
+screen rectangle of every tagged, shown widget (so tests click on widgets, not on
+guesses), plus the session facts tests wait on (frame number, mouse position as the app
+saw it, crosshair, undo depth, running jobs, interpolation suggestions). Tests wait on
+these conditions instead of sleeping, which keeps them correct on a loaded machine.
+Without the variable the probe does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+
+import dearpygui.dearpygui as dpg
+
+from ..session import Session
+
+LAYOUT_FILE_ENV = "DEMARCATE_LAYOUT_FILE"
+RECTANGLES_EVERY_FRAMES = 5  # listing every widget is the costly part
+
+
+class LayoutProbe:
+    def __init__(self, session: Session, path: str | None) -> None:
+        self.session = session
+        self.path = path
+        self.frame = 0
+        self._rectangles: dict[str, object] = {}
+
+    @classmethod
+    def from_environment(cls, session: Session) -> LayoutProbe:
+        return cls(session, os.environ.get(LAYOUT_FILE_ENV))
+
+    def after_frame(self, view_names: Iterable[str], key_presses: int) -> None:
+        """Write the file (``key_presses``: keys the window has handled so far)."""
+        if not self.path:
+            return
+        self.frame += 1
+        if self.frame % RECTANGLES_EVERY_FRAMES == 0:
+            self._rectangles = self._widget_rectangles(view_names)
+        if not self._rectangles:
+            return
+        state = dict(self._rectangles, **self._session_state(), _key_presses=key_presses)
+        temp = f"{self.path}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+        os.replace(temp, self.path)
+
+    def _widget_rectangles(self, view_names: Iterable[str]) -> dict[str, object]:
+        rectangles: dict[str, object] = {}
+        for item in dpg.get_all_items():
+            alias = dpg.get_item_alias(item)
+            if not alias:
+                continue
+            state = dpg.get_item_state(item)
+            if dpg.is_item_shown(item) and "rect_min" in state and "rect_size" in state:
+                rectangles[alias] = [*state["rect_min"], *state["rect_size"]]
+        for name in view_names:
+            rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
+        return rectangles
+
+    def _session_state(self) -> dict[str, object]:
+        session = self.session
+        history = session.document.history if session.has_document else None
+        return {
+            "_frame": self.frame,
+            "_mouse": [round(v) for v in dpg.get_mouse_pos(local=False)],
+            "_mouse_down": [dpg.is_mouse_button_down(b) for b in range(3)],
+            "_cursor": list(session.cursor_zyx),
+            "_time_step": session.time_step,
+            "_undo_depth": history.undo_depth if history else None,
+            "_next_undo": history.next_undo() if history else None,
+            "_jobs": [[job.title, job.progress] for job in session.jobs.jobs],
+            "_interpolation_pending": session.interpolation_pending,
+            "_suggested_slices": session.interpolator.slice_indices,
+            "_active_tool": session.tools.active_tool,
+            "_tool_busy": session.tools.busy,
+        }
