@@ -109,12 +109,18 @@ class Job:
 
 
 class JobRunner:
-    """Runs jobs on a small thread pool and lands their results on the polling thread."""
+    """Runs jobs on a small thread pool and lands their results on the polling thread.
 
-    def __init__(self, workers: int = DEFAULT_WORKERS) -> None:
+    ``on_finished`` is called from the worker thread whenever a job ends: a window that
+    sleeps until input uses it to wake up and deliver the result.
+    """
+
+    def __init__(self, workers: int = DEFAULT_WORKERS,
+                 on_finished: Callable[[], None] | None = None) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self._jobs: list[Job] = []  # submitted and not yet delivered, oldest first
         self._lock = threading.Lock()
+        self.on_finished = on_finished
 
     def submit(self, title: str, work: Callable[[Job], Any],
                on_done: Callable[[Any], Any] | None = None,
@@ -131,8 +137,13 @@ class JobRunner:
                     if other.key == key:
                         other.cancel()
             self._jobs.append(job)
-        self._executor.submit(job._run)
+        self._executor.submit(self._run, job)
         return job
+
+    def _run(self, job: Job) -> None:
+        job._run()
+        if self.on_finished is not None:
+            self.on_finished()
 
     @property
     def jobs(self) -> list[Job]:

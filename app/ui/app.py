@@ -21,6 +21,7 @@ from ..session import Session, SessionEvent, Topic
 from . import keys
 from .data_panel import build_data_panel, modified_marks
 from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
+from .frame_pacing import FramePacer, glfw_waker
 from .jobs_panel import JobsPanel
 from .label_panel import LabelPanel
 from .layout_probe import LayoutProbe
@@ -54,7 +55,10 @@ class MainWindow:
         self.menu_dirty = True
         self.status_dirty = True
         self._mouse = (-1.0, -1.0)
-        self.key_presses = 0  # handled so far (the tests' probe waits on it)
+        # Key events seen so far, as [presses, releases] (the tests' probe waits on them).
+        self.key_events = [0, 0]
+        self.pacer = FramePacer(can_wait=False)
+        self.wait_for_input = False  # the next frame may wait for an input event
         session.events.connect(self.on_event)
 
     # --- actions -----------------------------------------------------------------------
@@ -69,6 +73,7 @@ class MainWindow:
 
     def on_event(self, event: SessionEvent) -> None:
         """Turn what the session announces into what the next frame redraws."""
+        self.pacer.activity()
         topic = event.topic
         views = self.views
         if topic in (Topic.IMAGES, Topic.SELECTION, Topic.SEGMENTATIONS, Topic.PREFERENCES):
@@ -183,7 +188,7 @@ class MainWindow:
 
     # --- input -------------------------------------------------------------------------
     def on_key(self, _sender, key_code) -> None:
-        self.key_presses += 1
+        self.key_events[0] += 1
         if dpg.does_item_exist("rename_input") and dpg.is_item_active("rename_input"):
             return  # typing a name, not a shortcut
         if any(dpg.is_item_active(i) for i in ("save_path",) if dpg.does_item_exist(i)):
@@ -201,6 +206,9 @@ class MainWindow:
         if tool is not None:
             self.select_tool(tool)
 
+    def on_key_release(self) -> None:
+        self.key_events[1] += 1
+
     # --- layout ------------------------------------------------------------------------
     def build(self) -> None:
         with dpg.window(tag="main", no_scrollbar=True):
@@ -214,14 +222,17 @@ class MainWindow:
                                          no_scrollbar=True, border=False)
                 with dpg.child_window(width=-1, height=-28, tag="label_column"):
                     dpg.add_text("Labels")
-            # Jobs first: their Cancel buttons must not move when the status text changes.
             with dpg.group(horizontal=True, tag="status_row"):
-                self.jobs = JobsPanel(dpg.last_container(), self.session, self.act)
                 dpg.add_text("", tag="status_bar")
+        # Jobs go first in the row: their Cancel buttons must not move with the text.
+        self.jobs = JobsPanel("status_row", "status_bar", self.session, self.act)
         self.labels = LabelPanel("label_column", self.session, self.act)
         self.views = ViewArea(self.session, "view_area", self.act)
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
+            # Releases do nothing here, but arrive as callbacks: the frame pacer keeps
+            # drawing while Dear PyGui still hands out queued input (one step a frame).
+            dpg.add_key_release_handler(callback=self.on_key_release)
             dpg.add_mouse_wheel_handler(
                 callback=lambda s, delta: self.views.on_wheel(delta))
             dpg.add_mouse_down_handler(callback=lambda s, a: self.views.on_mouse_down(a[0]))
@@ -285,9 +296,12 @@ class MainWindow:
 
     # --- frame loop ----------------------------------------------------------------------
     def update(self) -> None:
-        """One frame's Python work: land finished jobs, then redraw what is dirty."""
+        """One frame's Python work: land finished jobs, then redraw what is dirty, then
+        decide whether the next frame may wait for input."""
         session = self.session
         session.poll_jobs()
+        busy = bool(session.jobs.jobs) or self.side_panels_dirty or self.data_panel_dirty or (
+            self.tool_panel_dirty or self.menu_dirty or self.status_dirty)
         if self.side_panels_dirty:
             self._rebuild_side_panels()
         if self.data_panel_dirty:
@@ -297,15 +311,17 @@ class MainWindow:
             self.tool_panel_dirty = False
         if self.menu_dirty:
             self.update_menu()
-        self.views.update()
+        busy = self.views.update() or busy
         if self.jobs.update():
             self.status_dirty = True
         mouse = tuple(dpg.get_mouse_pos(local=False))
         if self.status_dirty or mouse != self._mouse:
+            busy = True
             self._mouse = mouse
             self.update_status()
         self.labels.scroll_to_active_when_laid_out()
-        self.probe.after_frame(self.views.views, self.key_presses)
+        self.wait_for_input = self.pacer.frame_done(busy)
+        self.probe.after_frame(self.views.views, self.key_events, self.wait_for_input)
 
     def _rebuild_data_panel(self) -> None:
         self.data_panel_dirty = False
@@ -405,6 +421,9 @@ def run_app(paths: list[str], sample: bool = False) -> int:
     if session.image_index is not None:
         for path in paths[1:]:
             _open_and_wait(session, session.open_segmentation, path)
+    waker = glfw_waker()
+    session.jobs.on_finished = waker
+    window.pacer.can_wait = waker is not None
     session.start_warm_up()
     dpg.setup_dearpygui()
     dpg.show_viewport()
@@ -412,8 +431,13 @@ def run_app(paths: list[str], sample: bool = False) -> int:
     started = time.perf_counter()
     while dpg.is_dearpygui_running():
         window.update()
+        waited = window.wait_for_input
+        dpg.configure_app(wait_for_input=waited)
         dpg.render_dearpygui_frame()
-        dpg.run_callbacks(dpg.get_callback_queue())
+        callbacks = dpg.get_callback_queue()
+        if callbacks or waited:  # a frame that waited was woken by an event
+            window.pacer.activity()
+        dpg.run_callbacks(callbacks)
         if started:
             print(f"first frame after {time.perf_counter() - started:.2f} s", flush=True)
             started = 0.0

@@ -12,17 +12,22 @@ import dearpygui.dearpygui as dpg
 
 from ..session import Job, Session
 
-PANEL = "jobs_panel"
 SHOW_AFTER_S = 0.25
 SWEEP_PER_S = 0.7  # the bar's sweep speed for work that reports no fraction
 
 
 class JobsPanel:
-    def __init__(self, parent: int | str, session: Session, act: Callable) -> None:
+    """Job widgets placed in the status row before the status text (``before``), so
+    their Cancel buttons stay put while the text changes with the mouse."""
+
+    def __init__(self, parent: int | str, before: int | str, session: Session,
+                 act: Callable) -> None:
+        self.parent = parent
+        self.before = before
         self.session = session
         self.act = act
         self._shown: tuple[int, ...] = ()
-        dpg.add_group(parent=parent, tag=PANEL, horizontal=True)
+        self._items: list[int | str] = []
 
     def _visible_jobs(self) -> list[Job]:
         return [job for job in self.session.jobs.jobs
@@ -35,13 +40,19 @@ class JobsPanel:
         ids = tuple(job.id for job in jobs)
         if ids != self._shown:
             self._shown = ids
-            dpg.delete_item(PANEL, children_only=True)
+            for item in self._items:
+                dpg.delete_item(item)
+            self._items = []
+            place = {"parent": self.parent, "before": self.before}
             for job in jobs:
-                dpg.add_text(job.title, parent=PANEL, tag=f"job_title_{job.id}")
-                dpg.add_progress_bar(parent=PANEL, width=160, tag=f"job_progress_{job.id}")
-                dpg.add_button(label="Cancel", parent=PANEL, tag=f"job_cancel_{job.id}",
-                               callback=lambda s, a, u: self.act(self.session.cancel_job, u),
-                               user_data=job)
+                self._items += [
+                    dpg.add_text(job.title, tag=f"job_title_{job.id}", **place),
+                    dpg.add_progress_bar(width=160, tag=f"job_progress_{job.id}", **place),
+                    dpg.add_button(label="Cancel", tag=f"job_cancel_{job.id}", **place,
+                                   callback=lambda s, a, u: self.act(self.session.cancel_job,
+                                                                     u),
+                                   user_data=job),
+                ]
         for job in jobs:
             fraction = job.progress
             if fraction is None:

@@ -10,8 +10,10 @@ Without the variable the probe does nothing.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
+import signal
 from collections.abc import Iterable
 
 import dearpygui.dearpygui as dpg
@@ -31,18 +33,25 @@ class LayoutProbe:
 
     @classmethod
     def from_environment(cls, session: Session) -> LayoutProbe:
-        return cls(session, os.environ.get(LAYOUT_FILE_ENV))
+        path = os.environ.get(LAYOUT_FILE_ENV)
+        if path and hasattr(signal, "SIGUSR1"):
+            # A test that times out asks for every thread's stack (on stderr).
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
+        return cls(session, path)
 
-    def after_frame(self, view_names: Iterable[str], key_presses: int) -> None:
-        """Write the file (``key_presses``: keys the window has handled so far)."""
+    def after_frame(self, view_names: Iterable[str], key_events: list[int],
+                    quiet: bool) -> None:
+        """Write the file (``key_events``: key presses and releases the window has seen;
+        ``quiet``: it waits for input before its next frame, so the screen is final)."""
         if not self.path:
             return
         self.frame += 1
-        if self.frame % RECTANGLES_EVERY_FRAMES == 0:
+        if quiet or self.frame % RECTANGLES_EVERY_FRAMES == 0:
             self._rectangles = self._widget_rectangles(view_names)
         if not self._rectangles:
             return
-        state = dict(self._rectangles, **self._session_state(), _key_presses=key_presses)
+        state = dict(self._rectangles, **self._session_state(), _key_presses=key_events[0],
+                     _key_releases=key_events[1], _quiet=quiet)
         temp = f"{self.path}.tmp"
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump(state, handle)

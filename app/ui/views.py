@@ -73,14 +73,15 @@ class ViewArea:
                     self._pixels.add(name)
         self._had_preview = preview is not None
 
-    def update(self) -> None:
-        """Redraw what is dirty (called once per frame)."""
+    def update(self) -> bool:
+        """Redraw what is dirty (called once per frame); returns whether anything was."""
         if self.arrange_if_resized():
             self._overlays |= set(self.views)
+        worked = bool(self._pixels or self._overlays)
         if self.session.image_index is None:
             self._pixels.clear()
             self._overlays.clear()
-            return
+            return worked
         outline = self.session.preferences.overlay_style == "outline"
         for name in self._pixels:
             view = self.views[name]
@@ -91,6 +92,7 @@ class ViewArea:
                 self.views[name].draw_overlays()
         self._pixels.clear()
         self._overlays.clear()
+        return worked
 
     # --- layout ------------------------------------------------------------------------
     def arrange_if_resized(self) -> bool:

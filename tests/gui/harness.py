@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,14 @@ class RunningApp:
             if result:
                 return result
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; log: {self.log_text()}")
+        self.app.send_signal(signal.SIGUSR1)  # the app prints every thread's stack
+        time.sleep(1.0)
+        raise AssertionError(f"timed out waiting for {what}; probe: {self.layout_summary()}; "
+                             f"log: {self.log_text()}")
+
+    def layout_summary(self) -> dict:
+        """The session facts of the probe file (not the widget rectangles)."""
+        return {key: value for key, value in self.layout().items() if key.startswith("_")}
 
     def layout(self) -> dict:
         try:
@@ -89,10 +97,11 @@ class RunningApp:
 
     def wait_frames(self, count: int = 3) -> None:
         """Until the app has drawn ``count`` more frames (callbacks of the frames before
-        have run and their result is on screen)."""
+        have run and their result is on screen), or has gone quiet: then it waits for
+        input without drawing, and what is on screen is final."""
         start = self.state("_frame", 0)
-        self.wait_for(lambda: self.state("_frame", 0) >= start + count,
-                      what=f"{count} frames")
+        self.wait_for(lambda: self.state("_frame", 0) >= start + count
+                      or self.state("_quiet", False), what=f"{count} frames")
 
     def wait_idle(self) -> None:
         """Until no background job runs and the frames after it are drawn."""
@@ -120,9 +129,11 @@ class RunningApp:
 
     def _move(self, x: int, y: int) -> None:
         """Move the mouse and wait until the app has seen it there."""
+        frame = self.state("_frame")
         self.xdotool("mousemove", str(x), str(y))
         local = [x - self.window_origin[0], y - self.window_origin[1]]
-        self.wait_for(lambda: self.state("_mouse") == local, what=f"the mouse at {local}")
+        self.wait_for(lambda: self.state("_mouse") == local,
+                      what=f"the mouse at {local} (moved at frame {frame})")
         self.wait_frames(2)
 
     def _button(self, down: bool, button: int = 1) -> None:
@@ -173,8 +184,10 @@ class RunningApp:
                       what=f"the app to see {name} pressed")
 
     def _key_up(self, name: str) -> None:
+        releases = self.state("_key_releases", 0)
         self.xdotool("keyup", name)
-        self.wait_frames(2)
+        self.wait_for(lambda: self.state("_key_releases", 0) > releases,
+                      what=f"the app to see {name} released")
 
     def key(self, chord: str) -> None:
         """Press a key or chord ("ctrl+z"): each key is held until the app has handled
@@ -188,9 +201,9 @@ class RunningApp:
 
     def type_text(self, text: str) -> None:
         """Type into the focused field; waits until the app has handled every key."""
-        presses = self.state("_key_presses", 0)
+        releases = self.state("_key_releases", 0)
         self.xdotool("type", "--delay", "30", text)
-        self.wait_for(lambda: self.state("_key_presses", 0) >= presses + len(text),
+        self.wait_for(lambda: self.state("_key_releases", 0) >= releases + len(text),
                       what=f"the app to see '{text}' typed")
         self.wait_frames(2)
 
@@ -204,7 +217,7 @@ class RunningApp:
 
     def log_text(self) -> str:
         self.log.flush()
-        return (self.workdir / "app.log").read_text()[-2000:]
+        return (self.workdir / "app.log").read_text()[-6000:]
 
     def close(self) -> None:
         for process in (self.app, self.xvfb):
