@@ -1,11 +1,13 @@
 """Slice redraw speed: compositing time, and the cost of a frame in the real window
 against an empty Dear PyGui window of the same size.
 
-A 512 x 512 x 60 CT-like image with 20 labels. Window cases: idle (nothing changes),
-scroll (the axial view steps a slice every frame: one view recomposited), crosshair
-(the crosshair moves diagonally: all three recomposited). Each window case runs in a
-process of its own (Dear PyGui allows one context per process), the empty window first.
-Needs a display:
+A 512 x 512 x 60 CT-like image with 20 labels. Window cases, each drawing every frame:
+idle (nothing changes), scroll (the axial view steps a slice every frame: one view
+recomposited), crosshair (the crosshair moves diagonally: all three recomposited).
+Then the window as the app runs it when nothing happens: its frame pacer stops drawing
+after a few quiet frames, so the case reports the frames drawn and the CPU time used
+over the measured seconds, against the empty window's. Each case runs in a process of
+its own (Dear PyGui allows one context per process). Needs a display:
 
     xvfb-run -s "-screen 0 1600x1000x24" python -m bench.render_fps
 """
@@ -29,6 +31,7 @@ LABELS = 20
 VIEWPORT = (1400, 900)
 SECONDS = 4.0
 WINDOW_CASES = ("empty", "idle", "scroll", "crosshair")
+PACED_CASES = ("empty", "paced")
 
 
 def make_session() -> Session:
@@ -60,18 +63,21 @@ def composite_ms(session: Session, outline: bool) -> float:
     return min(times) * 1e3
 
 
-def _frames(step, seconds: float) -> float:
-    """Milliseconds per frame of ``step()`` over ``seconds`` (after 20 settling frames)."""
-    for _ in range(20):
+def _frames(step, seconds: float, settle: int = 20) -> dict[str, float]:
+    """Per frame of ``step()`` over ``seconds`` (after ``settle`` frames): wall time,
+    and the frames and CPU time (all threads, llvmpipe's too) per second."""
+    for _ in range(settle):
         step(0)
-    frames, start = 0, time.perf_counter()
+    frames, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         step(frames)
         frames += 1
-    return (time.perf_counter() - start) / frames * 1e3
+    wall = time.perf_counter() - start
+    return {"ms_per_frame": wall / frames * 1e3, "frames_per_s": frames / wall,
+            "cpu_ms_per_s": (time.process_time() - cpu) / wall * 1e3}
 
 
-def empty_window_ms(seconds: float) -> float:
+def empty_window(seconds: float) -> dict[str, float]:
     import dearpygui.dearpygui as dpg
 
     dpg.create_context()
@@ -86,11 +92,16 @@ def empty_window_ms(seconds: float) -> float:
     return cost
 
 
-def window_ms(case: str, seconds: float) -> float:
-    """A frame of the Demarcate window, as its own loop runs it (ui/app.run_app)."""
+def window(case: str, seconds: float) -> dict[str, float]:
+    """Frames of the Demarcate window with its own update and callback handling (as
+    ui/app.run_app); ``paced`` also lets the frame pacer wait for input, as the app
+    does, and a timer wakes the loop once the seconds are over."""
+    import threading
+
     import dearpygui.dearpygui as dpg
 
     from demarcate.ui.app import MainWindow
+    from demarcate.ui.frame_pacing import glfw_waker
 
     session = make_session()
     window = MainWindow(session)
@@ -102,6 +113,16 @@ def window_ms(case: str, seconds: float) -> float:
     dpg.show_viewport()
     depth = SHAPE_ZYX[0]
 
+    waker = glfw_waker()
+    finished = threading.Event()
+
+    def wake_when_over() -> None:
+        """Nothing else would end the last wait: once the seconds are over, wake the
+        loop until it has stopped."""
+        finished.wait(seconds)
+        while not finished.wait(0.1):
+            waker()
+
     def step(frame: int) -> None:
         if case == "scroll":
             session.set_cursor((frame % depth, 256, 256))
@@ -109,29 +130,36 @@ def window_ms(case: str, seconds: float) -> float:
             step_ = frame % depth
             session.set_cursor((step_, 200 + step_, 200 + step_))
         window.update()
+        dpg.configure_app(wait_for_input=window.wait_for_input)
         dpg.render_dearpygui_frame()
         dpg.run_callbacks(dpg.get_callback_queue())
 
-    cost = _frames(step, seconds)
+    for frame in range(20):  # settle, drawing every frame
+        step(frame)
+    if case == "paced" and waker is not None:
+        window.pacer.can_wait = True
+        threading.Thread(target=wake_when_over, daemon=True).start()
+    result = _frames(step, seconds, settle=0)
+    finished.set()
     session.jobs.shutdown()
     dpg.destroy_context()
-    return cost
+    return result
 
 
-def run_case(case: str, seconds: float = SECONDS) -> float:
-    """One window case in a fresh process; milliseconds per frame."""
+def run_case(case: str, seconds: float = SECONDS) -> dict[str, float]:
+    """One window case in a fresh process."""
     done = subprocess.run([sys.executable, "-m", "bench.render_fps", "--case", case,
                            "--seconds", str(seconds)], capture_output=True, text=True,
                           check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["ms_per_frame"]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--case"]:
         case, seconds = argv[1], float(argv[3]) if len(argv) > 3 else SECONDS
-        cost = empty_window_ms(seconds) if case == "empty" else window_ms(case, seconds)
-        print(json.dumps({"case": case, "ms_per_frame": cost}))
+        result = empty_window(seconds) if case == "empty" else window(case, seconds)
+        print(json.dumps(result))
         return
     session = make_session()
     print(f"{'case':52s} {'value':>10s}")
@@ -140,12 +168,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'render composite 512x512, 20 labels, outline (ms)':52s} "
           f"{composite_ms(session, True):10.2f}")
     session.jobs.shutdown()
-    costs = {case: run_case(case) for case in WINDOW_CASES}
-    for case, cost in costs.items():
-        print(f"{'render window ms/frame, ' + case:52s} {cost:10.2f}")
+    results = {case: run_case(case) for case in (*WINDOW_CASES, "paced")}
+    empty = results["empty"]
+    for case in WINDOW_CASES:
+        print(f"{'render window ms/frame, ' + case:52s} {results[case]['ms_per_frame']:10.2f}")
     for case in WINDOW_CASES[1:]:
-        print(f"{'render window frame / empty window frame, ' + case:52s} "
-              f"{costs[case] / costs['empty']:10.2f}")
+        ratio = results[case]["ms_per_frame"] / empty["ms_per_frame"]
+        print(f"{'render window frame / empty window frame, ' + case:52s} {ratio:10.2f}")
+    for case in PACED_CASES:
+        for key, what in (("frames_per_s", "frames drawn per s"),
+                          ("cpu_ms_per_s", "CPU ms per s")):
+            label = f"nothing happening, {case} window: {what}"
+            print(f"{label:52s} {results[case][key]:10.1f}")
 
 
 if __name__ == "__main__":
