@@ -119,27 +119,37 @@ def warm_up(progress: Callable[[float], None] | None = None) -> None:
             progress(done / len(_STEPS))
 
 
-def compile_in_subprocess(progress: Callable[[float], None] | None = None) -> bool:
-    """Fill numba's cache from a process of its own; returns whether it succeeded.
+def warm_up_beside_a_child(progress: Callable[[float], None] | None = None) -> None:
+    """The warm-up with the compiling done by a process of its own.
 
     numba's compiler holds the GIL for much of its work, so compiling in the app's
     process makes its window stutter for the ~20 s of a fresh install. A child process
-    compiles on the other core instead, and the app's own ``warm_up`` afterwards only
-    loads the cached machine code (0.5 s). An exception from ``progress`` (a cancelled
-    job) stops the child.
+    compiles each group of kernels on the other core and says when it has cached one;
+    this process then runs the same group, which only loads the cached machine code. So
+    the 2D tools' kernels (the first groups) are ready after a few seconds, long before
+    the whole warm-up ends. If the child fails, the groups it did not report are
+    compiled here. An exception from ``progress`` (a cancelled job) stops the child.
     """
     child = subprocess.Popen([sys.executable, "-m", __name__], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
+    done = 0
     try:
-        for line in child.stdout:
+        for _line in child.stdout:
+            _STEPS[done]()
+            done += 1
             if progress is not None:
-                progress(float(line))
-        return child.wait() == 0
+                progress(done / len(_STEPS))
+        child.wait()
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
         child.stdout.close()
+    for step in _STEPS[done:]:
+        step()
+        done += 1
+        if progress is not None:
+            progress(done / len(_STEPS))
 
 
 if __name__ == "__main__":

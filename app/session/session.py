@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .. import formats
 from ..formats.errors import first_line
-from ..formats.progress import part
 from ..model.changes import Change, Signal
 from ..model.document import SegmentationDocument
 from ..model.image import ReferenceImage
@@ -374,11 +373,9 @@ class Session(LabelActions):
         the first Fill or interpolation after start responds like every later one."""
 
         def work(job: Job) -> None:
-            # Imports every kernel module: off the UI thread too.
-            from ..gpu.warmup import compile_in_subprocess, warm_up
+            from ..gpu.warmup import warm_up_beside_a_child  # imports every kernel module
 
-            compile_in_subprocess(part(job.report, 0.0, 0.9))
-            warm_up(part(job.report, 0.9, 1.0))  # from the cache the child filled
+            warm_up_beside_a_child(job.report)
 
         return self.jobs.submit("Preparing the tools", work, on_error=self._report_error)
 
