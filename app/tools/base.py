@@ -112,12 +112,13 @@ class SlicePreview(NamedTuple):
 
 @dataclass(frozen=True)
 class VolumePreview:
-    """A 3D tool's preview: a boolean mask over ``box`` of the volume at ``time_step``.
+    """A 3D tool's preview over ``box`` of the volume at ``time_step``: a boolean mask,
+    or region numbers (0: none) for tools that preview several regions at once (Otsu).
 
     Only the box is kept, so a small result of a large volume stays small.
     """
 
-    mask: np.ndarray  # (Z, Y, X) within box
+    regions: np.ndarray  # (Z, Y, X) within box
     box: tuple[slice, slice, slice]
     time_step: int = 0
 
@@ -133,9 +134,9 @@ class VolumePreview:
             return None
         span = self.box[axis]
         rows, cols = (k for k in range(3) if k != axis)
-        plane = np.zeros((shape_zyx[rows], shape_zyx[cols]), dtype=bool)
-        local = np.take(self.mask, index - span.start, axis=axis)
-        plane[self.box[rows], self.box[cols]] = local
+        plane = np.zeros((shape_zyx[rows], shape_zyx[cols]), dtype=self.regions.dtype)
+        plane[self.box[rows], self.box[cols]] = np.take(self.regions, index - span.start,
+                                                        axis=axis)
         return plane
 
 

@@ -128,7 +128,8 @@ class SliceView:
             self.axis.value, self.slice_index, entry.image.shape_zyx)
         for mask, rgb in ((suggestion, SUGGESTION_RGB), (preview_mask, PREVIEW_RGB)):
             if mask is not None:
-                picture[outline_mask(layout.to_screen(mask).astype(np.uint8)), :3] = rgb
+                # Outlines of each region (a preview may hold several).
+                picture[outline_mask(layout.to_screen(mask).astype(np.uint16)), :3] = rgb
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

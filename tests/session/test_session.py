@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import shutil
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -345,3 +347,85 @@ def test_a_failing_tool_event_ends_the_gesture():
     with pytest.raises(ValueError, match="no active label"):
         session.tool_press(0, (1, 1, 1))
     assert not session.tools.busy
+
+
+# --- the remaining actions of the panels and the views -----------------------------------
+def test_view_and_panel_actions(tmp_path, isolated_config):
+    session = make_session()
+    document = session.new_segmentation()
+    events = recorded(session)
+    session.step_slice(0, 10)
+    assert session.cursor_zyx[0] == 3  # clamped to the last slice
+    session.apply_window_preset("CT lung")
+    assert (session.image_entry.level, session.image_entry.width) == (-600.0, 1500.0)
+    session.set_label_opacity(1, 0.25)
+    session.set_label_visible(1, False)
+    session.rename_group(0, "Organs")
+    assert session.segmentation.groups[0].name == "Organs"
+    assert not session.segmentation.label(1).visible
+    session.set_segmentation_visible(0, False)
+    assert not document.visible
+    preset = tmp_path / "organs.json"
+    session.save_preset(preset)
+    session.rename_group(0, "Renamed")
+    session.load_preset(preset)
+    assert session.segmentation.groups[0].name == "Organs"
+    topics = {e.topic for e in events}
+    assert {Topic.CURSOR, Topic.WINDOW, Topic.DOCUMENT, Topic.SEGMENTATIONS} <= topics
+
+
+def test_add_segmentation_attaches_to_the_image_it_lies_on():
+    from demarcate.model import LabelGroup, Segmentation
+
+    session = make_session()
+    image = session.image_entry.image
+    seg = Segmentation(image.shape_zyx, image.geometry)
+    seg.groups.append(LabelGroup("Group 0", seg.new_group_array()))
+    document = session.add_segmentation(seg, "scripted.nrrd")
+    assert session.document is document and document.path == "scripted.nrrd"
+    wrong = Segmentation((1, 1, 1), image.geometry)
+    wrong.groups.append(LabelGroup("Group 0", wrong.new_group_array()))
+    with pytest.raises(ValueError, match="does not lie on the grid"):
+        session.add_segmentation(wrong)
+    assert len(session.image_entry.segmentations) == 1
+
+
+def test_live_wire_follows_the_mouse_on_its_slice_only_and_cancel_drops_it():
+    session = Session(Preferences())
+    image = np.zeros((1, 3, 40, 40), np.float32)
+    image[0, 1, 10:30, 10:30] = 100
+    session.add_image(ReferenceImage(image))
+    session.new_segmentation()
+    session.select_tool("live_wire")
+    session.tool_press(0, (1, 10, 10))
+    session.tool_release()
+    assert session.tool_hover(0, (1, 10, 29))
+    assert session.tool_feedback.contour[-1] == (10.0, 29.0)
+    assert not session.tool_hover(1, (1, 10, 29)), "another orientation is not its slice"
+    assert not session.tool_hover(0, (2, 10, 29)), "nor another slice"
+    session.cancel_tool()
+    assert session.tool_feedback.anchors is None
+
+
+def test_jobs_through_the_session_land_when_polled_and_can_be_cancelled():
+    session = make_session()
+    events = recorded(session)
+    started = threading.Event()
+
+    def work(job):
+        started.set()
+        while True:
+            job.report(None)
+
+    job = session.jobs.submit("endless", work)
+    assert started.wait(30)
+    session.cancel_job(job)
+    assert job.cancel_requested
+    deadline = time.monotonic() + 30
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert session.poll_jobs() and session.jobs.jobs == []
+    assert Topic.JOBS in [e.topic for e in events]
+    warm = session.start_warm_up()  # compiles in a child, loads here; cache is warm
+    session.jobs.wait(warm, 600)
+    assert warm.progress == 1.0
