@@ -207,6 +207,15 @@ class RunningApp:
                       what=f"the app to see '{text}' typed")
         self.wait_frames(2)
 
+    def type_into_save_dialog(self, target: Path, chord: str = "ctrl+shift+s") -> None:
+        """Open the Save-as dialog with ``chord`` and save to ``target`` (typed path)."""
+        self.key(chord)
+        self.wait_for_item("save_path")
+        self.click("save_path")
+        self.key("ctrl+a")
+        self.type_text(str(target))
+        self.key("Return")
+
     def screenshot(self, name: str) -> np.ndarray:
         """The whole screen as an (H, W, 3) uint8 array (and a PNG in the work folder),
         once the frames after the last action are on screen."""

@@ -21,15 +21,6 @@ def big_case(tmp_path):
     return image, labels
 
 
-def save_as(app, target) -> None:
-    app.key("ctrl+shift+s")
-    app.wait_for_item("save_path")
-    app.click("save_path")
-    app.key("ctrl+a")
-    app.type_text(str(target))
-    app.key("Return")
-
-
 def running_job(app):
     """The first running job's (title, progress) and its Cancel button's tag."""
     layout = app.layout()
@@ -49,7 +40,7 @@ def test_a_long_save_shows_progress_and_cancel_stops_it(launch, tmp_path):
     depth = app.state("_undo_depth")
 
     target = out / "big.nrrd"
-    save_as(app, target)
+    app.type_into_save_dialog(target)
     (title, _), cancel = app.wait_for(lambda: running_job(app),
                                       what="the save job with its Cancel")
     assert title == "Saving big.nrrd"
@@ -65,7 +56,7 @@ def test_a_long_save_shows_progress_and_cancel_stops_it(launch, tmp_path):
     assert list(out.iterdir()) == [], "a cancelled save leaves neither file nor temp file"
     assert app.state("_undo_depth") == depth
 
-    save_as(app, target)
+    app.type_into_save_dialog(target)
     app.wait_for(lambda: target.exists() and not app.state("_jobs"), timeout_s=240,
                  what="the save to finish")
     saved = sitk.GetArrayFromImage(sitk.ReadImage(str(target)))

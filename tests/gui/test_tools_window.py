@@ -11,12 +11,7 @@ from .test_window import axial_slice
 def saved_labels(app, tmp_path, name: str) -> np.ndarray:
     """Save through the Save-as dialog (typed path) and read the voxels back."""
     target = tmp_path / f"{name}.nrrd"
-    app.key("ctrl+shift+s")
-    app.wait_for_item("save_path")
-    app.click("save_path")
-    app.key("ctrl+a")
-    app.type_text(str(target))
-    app.key("Return")
+    app.type_into_save_dialog(target)
     app.wait_for(target.exists, what=f"{target.name} to be saved")
     app.wait_idle()
     return sitk.GetArrayFromImage(sitk.ReadImage(str(target)))

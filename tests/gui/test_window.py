@@ -133,12 +133,7 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
     app.key("ctrl+y")
 
     target = tmp_path / "painted.nrrd"
-    app.key("ctrl+s")
-    app.wait_for_item("save_path")
-    app.click("save_path")
-    app.key("ctrl+a")
-    app.type_text(str(target))
-    app.key("Return")
+    app.type_into_save_dialog(target, "ctrl+s")  # no file yet: Save asks
     app.wait_for(target.exists, what="the saved file")
     saved = cli_info(target)
     labels = {lb["value"]: lb for g in saved["groups"] for lb in g["labels"]}
