@@ -20,7 +20,8 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path_factory, monkeypatch) -> Path:
-    """Keep every test away from the user's real preferences."""
+    """Keep every test away from the user's real preferences and recovery folder."""
     folder = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("DEMARCATE_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("DEMARCATE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     return folder

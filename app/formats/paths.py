@@ -24,3 +24,13 @@ def split_suffix(path: str | Path) -> tuple[str, str]:
 def display_name(path: str | Path) -> str:
     """A name for the UI: the file name without its (compound) suffix."""
     return split_suffix(path)[0]
+
+
+def has_suffix(path: str | Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether the file name ends with one of ``suffixes``, ignoring case.
+
+    ``Path.suffix`` sees only the last part, so it cannot match .nii.gz or .seg.nrrd; a
+    name that is only the suffix (".nii.gz", a hidden file) does not count.
+    """
+    lowered = Path(path).name.lower()
+    return any(lowered.endswith(s.lower()) and len(lowered) > len(s) for s in suffixes)

@@ -57,6 +57,10 @@ class SegmentationDocument:
         """
         self._saved_version = self.version if version is None else version
 
+    def mark_unsaved(self) -> None:
+        """What the document holds is not what its file holds (a recovered copy)."""
+        self._saved_version = -1
+
     def _announce(self, step: Step, kind: ChangeKind) -> None:
         self.version += 1
         self.changes.emit(step.change(kind, all_time_steps=not self.segmentation.is_dynamic))

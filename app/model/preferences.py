@@ -37,6 +37,8 @@ class Preferences:
     suggestions_replace_builtin: bool = False
     only_suggestions: bool = False
     undo_budget_mb: int = DEFAULT_BUDGET_BYTES // (1024 * 1024)
+    # Autosave a modified segmentation after this many seconds without an edit (0: off).
+    autosave_seconds: int = 30
 
     def validate(self) -> None:
         OverlayStyle(self.overlay_style)
@@ -44,6 +46,8 @@ class Preferences:
             raise ValueError(f"unknown label naming '{self.label_naming}'")
         if self.undo_budget_mb < 1:
             raise ValueError("the undo memory budget must be at least 1 MB")
+        if self.autosave_seconds < 0:
+            raise ValueError("the autosave pause cannot be negative (0 turns autosave off)")
 
     @property
     def undo_budget_bytes(self) -> int:

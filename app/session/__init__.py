@@ -3,7 +3,8 @@ method), the events it announces, and the job runner for long work."""
 
 from .events import SessionEvent, Topic
 from .jobs import Cancelled, Job, JobRunner, JobState
-from .session import ImageEntry, Session
+from .recovery import RecoveredDocument
+from .session import ImageEntry, Session, UnsavedChanges
 
 __all__ = [
     "Cancelled",
@@ -11,7 +12,9 @@ __all__ = [
     "Job",
     "JobRunner",
     "JobState",
+    "RecoveredDocument",
     "Session",
     "SessionEvent",
     "Topic",
+    "UnsavedChanges",
 ]

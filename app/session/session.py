@@ -25,10 +25,22 @@ from ..tools.base import Feedback, OptionValue
 from ..tools.controller import ToolController
 from ..tools.interpolation import SliceInterpolator
 from ..tools.slicing import SlicePosition
+from .autosave import Autosaver
 from .events import SessionEvent, Topic
 from .interpolation import InterpolationUpdater
 from .jobs import Job, JobRunner
 from .label_actions import LabelActions
+from .recent_files import remember_recent
+from .recovery import RecoveredDocument, RecoveryStore
+
+
+class UnsavedChanges(RuntimeError):
+    """Closing would throw away edits; the caller asks the user or passes discard."""
+
+    def __init__(self, documents: list[SegmentationDocument]) -> None:
+        names = ", ".join(d.segmentation.name for d in documents)
+        super().__init__(f"unsaved changes in {names}: save them or discard them first")
+        self.documents = documents
 
 
 @dataclass
@@ -48,7 +60,7 @@ class ImageEntry:
 class Session(LabelActions):
     def __init__(
         self, preferences: Preferences | None = None, preferences_file: Path | None = None,
-        jobs: JobRunner | None = None,
+        jobs: JobRunner | None = None, recovery: RecoveryStore | None = None,
     ) -> None:
         self._preferences_file = preferences_file
         self.preferences = preferences or load_preferences(preferences_file)
@@ -63,6 +75,8 @@ class Session(LabelActions):
         self._interpolation = InterpolationUpdater(
             self.jobs, lambda: self._emit(Topic.INTERPOLATION))
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
+        self.autosaver = Autosaver(self.jobs, recovery or RecoveryStore(),
+                                   lambda: self.preferences.autosave_seconds)
 
     def _emit(self, topic: Topic, **details) -> None:
         self.events.emit(SessionEvent(topic, **details))
@@ -161,10 +175,15 @@ class Session(LabelActions):
 
         A file that cannot be read changes nothing; the job's error says why.
         """
+        def land(image: ReferenceImage) -> ImageEntry:
+            entry = self.add_image(image)
+            remember_recent(path, "image")
+            return entry
+
         return self.jobs.submit(
             f"Opening {Path(path).name}",
             lambda job: formats.read_image(path, progress=job.report),
-            on_done=self.add_image, on_error=self._report_error)
+            on_done=land, on_error=self._report_error)
 
     def add_image(self, image: ReferenceImage) -> ImageEntry:
         entry = ImageEntry(image)
@@ -173,8 +192,13 @@ class Session(LabelActions):
         self.select(len(self.images) - 1)
         return entry
 
-    def close_image(self, index: int) -> None:
-        """Close an image with its segmentations; a remaining image gets selected."""
+    def close_image(self, index: int, *, discard_changes: bool = False) -> None:
+        """Close an image with its segmentations; a remaining image gets selected.
+
+        Refused (UnsavedChanges) while a segmentation of it has unsaved edits, unless
+        ``discard_changes``: the window asks the user first.
+        """
+        self._refuse_unsaved(self.images[index].segmentations, discard_changes)
         selected = self.image_index
         if self.has_document:
             self.document.end_stroke()
@@ -250,11 +274,25 @@ class Session(LabelActions):
         remove = self._disconnect.pop(id(document), None)
         if remove is not None:
             remove()
+        self.autosaver.forget(document)
 
     def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
         if self.has_document and document is self.document:
             self._interpolation.on_change(document, change, self.time_step)
+        if change.final:
+            self.autosaver.note_change(document)
         self._emit(Topic.DOCUMENT, document=document, change=change)
+
+    def unsaved_documents(self, image_index: int | None = None) -> list[SegmentationDocument]:
+        """Segmentations with edits not in their file (of one image, or of all)."""
+        entries = self.images if image_index is None else [self.images[image_index]]
+        return [d for entry in entries for d in entry.segmentations if d.modified]
+
+    @staticmethod
+    def _refuse_unsaved(documents: list[SegmentationDocument], discard: bool) -> None:
+        unsaved = [d for d in documents if d.modified]
+        if unsaved and not discard:
+            raise UnsavedChanges(unsaved)
 
     def new_segmentation(self, name: str | None = None) -> SegmentationDocument:
         """A new segmentation of the selected image: the default preset's labels if one is
@@ -298,19 +336,22 @@ class Session(LabelActions):
                      image: ReferenceImage) -> SegmentationDocument:
         for index, entry in enumerate(self.images):
             if entry.image is image:
-                return self.add_segmentation(segmentation, path, index)
+                document = self.add_segmentation(segmentation, path, index)
+                remember_recent(path, "segmentation")
+                return document
         raise LookupError(f"the image {path} was opened for has been closed")
 
     def save_segmentation(self, path: str | Path | None = None, *,
-                          mitk_version: int | None = None) -> Job:
-        """Save the selected segmentation on the job runner (atomically).
+                          mitk_version: int | None = None,
+                          document: SegmentationDocument | None = None) -> Job:
+        """Save a segmentation (the selected one) on the job runner (atomically).
 
         The file gets the state of the moment Save was chosen (a copy is written, so
         edits made meanwhile are neither torn nor lost and still count as unsaved); the
         path is remembered for the next Save. ``mitk_version`` defaults to the version
         the file was read in (1 for new files, which MITK 2023.04 opens).
         """
-        document = self.document
+        document = document or self.document
         document.end_stroke()
         target = path or document.path
         if target is None:
@@ -324,6 +365,8 @@ class Session(LabelActions):
         def land(written: list[Path]) -> list[Path]:
             document.path = str(target)
             document.mark_saved(version)
+            if not document.modified:
+                self.autosaver.forget(document)
             self._emit(Topic.SEGMENTATIONS, document=document)
             return written
 
@@ -333,11 +376,17 @@ class Session(LabelActions):
                                                    progress=job.report),
             on_done=land, on_error=self._report_error, key=f"save:{Path(target)}")
 
-    def close_segmentation(self, index: int | None = None) -> None:
+    def close_segmentation(self, index: int | None = None, *,
+                           discard_changes: bool = False) -> None:
+        """Close a segmentation (the selected one) of the shown image.
+
+        Refused (UnsavedChanges) while it has unsaved edits, unless ``discard_changes``.
+        """
         entry = self.image_entry
         index = self.segmentation_index if index is None else index
         if index is None:
             return
+        self._refuse_unsaved([entry.segmentations[index]], discard_changes)
         if index == self.segmentation_index:
             self.document.end_stroke()
             self.tools.cancel()
@@ -367,6 +416,66 @@ class Session(LabelActions):
     def cancel_job(self, job: Job) -> None:
         job.cancel()
         self._emit(Topic.JOBS)
+
+    # --- autosave and recovery ------------------------------------------------------------
+    def autosave(self, now: float | None = None) -> list[Job]:
+        """Start a background copy of every modified segmentation left alone for the
+        autosave pause (the window calls this every frame; cheap when nothing is due)."""
+        jobs = []
+        for entry in self.images:
+            for document in self.autosaver.due(entry.segmentations, now):
+                jobs.append(self.autosaver.copy_now(document, entry.image.source_path))
+        return jobs
+
+    def seconds_until_autosave(self, now: float | None = None) -> float | None:
+        """When the next autosave is due (None: nothing waits for one)."""
+        documents = [d for entry in self.images for d in entry.segmentations]
+        return self.autosaver.seconds_until_due(documents, now)
+
+    def recoverable_work(self) -> list[RecoveredDocument]:
+        """Autosaved segmentations that runs which did not end cleanly left behind."""
+        return self.autosaver.store.left_behind()
+
+    def restore(self, recovered: RecoveredDocument) -> Job:
+        """Open a recovered segmentation on its image (opened too unless it is open).
+
+        It comes back as unsaved, with the file name the user had, so Save writes
+        where it was meant to go.
+        """
+        open_image = next((i for i, e in enumerate(self.images)
+                           if e.image.source_path == recovered.image_path), None)
+
+        def work(job: Job):
+            if open_image is None and recovered.image_path is None:
+                raise ValueError(f"{recovered.name}: the image it was drawn on is unknown")
+            image = (self.images[open_image].image if open_image is not None
+                     else formats.read_image(recovered.image_path))
+            job.report(0.5)
+            return image, formats.read_segmentation(recovered.path, reference=image)
+
+        def land(result) -> SegmentationDocument:
+            image, segmentation = result
+            index = open_image
+            if index is None:
+                self.add_image(image)
+                index = self.image_index
+            segmentation.name = recovered.name
+            document = self.add_segmentation(segmentation, recovered.document_path, index)
+            document.mark_unsaved()
+            self._emit(Topic.SEGMENTATIONS, document=document)
+            return document
+
+        return self.jobs.submit(f"Restoring {recovered.name}", work, on_done=land,
+                                on_error=self._report_error)
+
+    def discard_recovered(self, recovered: list[RecoveredDocument]) -> None:
+        """Delete what crashed runs left behind (after restoring, or when not wanted)."""
+        self.autosaver.store.discard(sorted({d.run for d in recovered}))
+
+    def shutdown(self) -> None:
+        """A clean end: stop background work and remove this run's recovery folder."""
+        self.jobs.shutdown()
+        self.autosaver.store.close()
 
     def start_warm_up(self) -> Job:
         """Compile (or load from numba's cache) the tools' kernels in the background, so

@@ -8,6 +8,7 @@ views whose slice it touched.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -16,16 +17,21 @@ from importlib import resources
 import dearpygui.dearpygui as dpg
 
 from .. import __version__
+from ..model.document import SegmentationDocument
 from ..render.windowing import AUTO, preset_name, window_presets
-from ..session import Session, SessionEvent, Topic
+from ..session import Job, JobState, Session, SessionEvent, Topic
+from ..session.recent_files import recent_files
 from . import keys
 from .data_panel import build_data_panel, modified_marks
-from .dialogs import IMAGE_EXTENSIONS, SEGMENTATION_EXTENSIONS, ask_path, show_error
+from .dialogs import ask_path, show_error
+from .file_kinds import IMAGES, SEGMENTATIONS
 from .frame_pacing import FramePacer, glfw_waker
 from .jobs_panel import JobsPanel
 from .label_panel import LabelPanel
 from .layout_probe import LayoutProbe
+from .next_frame import run_pending
 from .preferences_dialog import show_preferences
+from .safety_dialogs import ask_unsaved, offer_restore
 from .save_dialog import show_save_as, suggested_path
 from .tool_panel import build_tool_panel
 from .views import BIG, GRID, SINGLE, ViewArea
@@ -58,6 +64,9 @@ class MainWindow:
         # Key events seen so far, as [presses, releases] (the tests' probe waits on them).
         self.key_events = [0, 0]
         self.pacer = FramePacer(can_wait=False)
+        self.waker: Callable[[], None] | None = None  # wakes a frame waiting for input
+        self._wake_timer: threading.Timer | None = None
+        self._after_jobs: list[tuple[Job, Callable[[], None]]] = []  # then, once landed
         self.wait_for_input = False  # the next frame may wait for an input event
         session.events.connect(self.on_event)
 
@@ -129,33 +138,130 @@ class MainWindow:
         self.act(self.session.open_segmentation, path)
 
     def save(self) -> None:
-        if not self.session.has_document:
-            return
-        if self.session.document.path is None:
-            self.save_as()
-        else:
-            self.act(self.session.save_segmentation)
+        if self.session.has_document:
+            self._save(self.session.document, then=None)
 
     def save_as(self) -> None:
-        if not self.session.has_document:
+        if self.session.has_document:
+            self._save_as(self.session.document, then=None)
+
+    def _save(self, document: SegmentationDocument, then: Callable[[], None] | None) -> None:
+        """Save to the document's file (asking for one if it has none); ``then`` runs
+        once the save has landed (not after a failure or Cancel)."""
+        if document.path is None:
+            self._save_as(document, then)
             return
-        initial = suggested_path(self.session.image_entry.image.source_path,
-                                 self.session.document.path)
-        show_save_as(initial, lambda path, version: self.act(
-            lambda: self.session.save_segmentation(path, mitk_version=version)))
+        self._when_landed(self.act(lambda: self.session.save_segmentation(
+            document=document)), then)
+
+    def _save_as(self, document: SegmentationDocument,
+                 then: Callable[[], None] | None) -> None:
+        initial = suggested_path(self._image_path_of(document), document.path)
+        show_save_as(initial, lambda path, version: self._when_landed(self.act(
+            lambda: self.session.save_segmentation(path, mitk_version=version,
+                                                   document=document)), then))
+
+    def _image_path_of(self, document: SegmentationDocument) -> str | None:
+        for entry in self.session.images:
+            if document in entry.segmentations:
+                return entry.image.source_path
+        return None
+
+    def _when_landed(self, job: Job | None, then: Callable[[], None] | None) -> None:
+        if job is not None and then is not None:
+            self._after_jobs.append((job, then))
+
+    def _run_continuations(self) -> None:
+        """Continue what waited for a job (a close after its save) once it landed."""
+        waiting, self._after_jobs = self._after_jobs, []
+        for job, then in waiting:
+            if not job.finished or job in self.session.jobs.jobs:
+                self._after_jobs.append((job, then))
+            elif job.state is JobState.DONE:
+                then()
+
+    def _save_all_then(self, documents: list[SegmentationDocument],
+                       proceed: Callable[[], None]) -> None:
+        """Save each document in turn (Save as for new ones), then ``proceed``."""
+        if not documents:
+            proceed()
+            return
+        self._save(documents[0], lambda: self._save_all_then(documents[1:], proceed))
+
+    def _unless_unsaved(self, documents: list[SegmentationDocument], what: str,
+                        proceed: Callable[[bool], None]) -> None:
+        """``proceed(discard)`` at once without unsaved edits, else after the user chose
+        Save (then the saves must land) or Discard; Cancel does nothing."""
+        unsaved = [d for d in documents if d.modified]
+        if not unsaved:
+            proceed(False)
+            return
+        ask_unsaved(unsaved, what, save=lambda: self._save_all_then(
+            unsaved, lambda: proceed(False)), discard=lambda: proceed(True))
+
+    def close_segmentation(self) -> None:
+        session = self.session
+        if not session.has_document:
+            return
+        document = session.document
+        self._unless_unsaved([document], "Close", lambda discard: self.act(
+            lambda: self._close_document(document, discard)))
+
+    def _close_document(self, document: SegmentationDocument, discard: bool) -> None:
+        entry = self.session.image_entry
+        if document in entry.segmentations:
+            self.session.close_segmentation(entry.segmentations.index(document),
+                                            discard_changes=discard)
+
+    def close_image(self) -> None:
+        session = self.session
+        if session.image_index is None:
+            return
+        entry = session.image_entry
+        self._unless_unsaved(entry.segmentations, "Close image", lambda discard: self.act(
+            lambda: session.close_image(session.images.index(entry),
+                                        discard_changes=discard)))
+
+    def request_quit(self) -> None:
+        """File > Quit and the window's close button: ask first if work is unsaved."""
+        self._unless_unsaved(self.session.unsaved_documents(), "Quit",
+                             lambda discard: dpg.stop_dearpygui())
+
+    def offer_recovered_work(self) -> None:
+        """On start: bring back what a crashed run autosaved, if the user wants."""
+        session = self.session
+        recovered = session.recoverable_work()
+        if not recovered:
+            return
+
+        def restore() -> None:
+            jobs = [session.restore(document) for document in recovered]
+            self._when_all_landed(jobs, lambda: session.discard_recovered(recovered))
+
+        offer_restore(recovered, restore, lambda: session.discard_recovered(recovered))
+
+    def _when_all_landed(self, jobs: list[Job], then: Callable[[], None]) -> None:
+        if not jobs:
+            then()
+            return
+        self._when_landed(jobs[0], lambda: self._when_all_landed(jobs[1:], then))
 
     def commands(self) -> dict[str, Callable]:
         session = self.session
         views = self.views
         return {
-            "open": lambda: ask_path("Open image", IMAGE_EXTENSIONS, self.open_image),
-            "open_segmentation": lambda: ask_path("Open segmentation", SEGMENTATION_EXTENSIONS,
+            "open": lambda: ask_path("Open image", IMAGES, self.open_image),
+            "open_segmentation": lambda: ask_path("Open segmentation", SEGMENTATIONS,
                                                   self.open_segmentation),
             "save": self.save,
             "save_as": self.save_as,
             "undo": lambda: self.act(session.undo),
             "redo": lambda: self.act(session.redo),
             "new_segmentation": lambda: self.act(session.new_segmentation),
+            "close_segmentation": self.close_segmentation,
+            "close_image": self.close_image,
+            "quit": self.request_quit,
+            "shortcuts": self.show_shortcuts,
             "add_label": lambda: self.act(session.add_label),
             "next_slice": lambda: views.step_slice(None, 1),
             "previous_slice": lambda: views.step_slice(None, -1),
@@ -189,9 +295,7 @@ class MainWindow:
     # --- input -------------------------------------------------------------------------
     def on_key(self, _sender, key_code) -> None:
         self.key_events[0] += 1
-        if dpg.does_item_exist("rename_input") and dpg.is_item_active("rename_input"):
-            return  # typing a name, not a shortcut
-        if any(dpg.is_item_active(i) for i in ("save_path",) if dpg.does_item_exist(i)):
+        if keyboard_taken():
             return
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
@@ -249,10 +353,16 @@ class MainWindow:
                                   callback=lambda: self.commands()["open"]())
                 dpg.add_menu_item(label="Open segmentation...",
                                   callback=lambda: self.commands()["open_segmentation"]())
+                dpg.add_menu(label="Open recent", tag="menu_recent")
+                dpg.add_menu_item(label="New segmentation", shortcut="Ctrl+N",
+                                  callback=lambda: self.act(self.session.new_segmentation))
                 dpg.add_menu_item(label="Save segmentation", shortcut="Ctrl+S",
                                   callback=self.save)
                 dpg.add_menu_item(label="Save segmentation as...", callback=self.save_as)
-                dpg.add_menu_item(label="Quit", callback=dpg.stop_dearpygui)
+                dpg.add_menu_item(label="Close segmentation", tag="menu_close_segmentation",
+                                  callback=self.close_segmentation)
+                dpg.add_menu_item(label="Quit", shortcut="Ctrl+Q", tag="menu_quit",
+                                  callback=self.request_quit)
             with dpg.menu(label="Edit"):
                 dpg.add_menu_item(label="Undo", shortcut="Ctrl+Z", tag="menu_undo",
                                   callback=lambda: self.act(self.session.undo))
@@ -266,8 +376,9 @@ class MainWindow:
                     dpg.add_menu_item(label=label, callback=lambda s, a, u: self.views.set_mode(u),
                                       user_data=mode)
                 dpg.add_menu_item(label="Reset view", shortcut="Home", callback=self.reset_view)
-            with dpg.menu(label="Help"):
-                dpg.add_menu_item(label="Shortcuts", callback=self.show_shortcuts)
+            with dpg.menu(label="Help", tag="menu_help"):
+                dpg.add_menu_item(label="Shortcuts", shortcut="F1", tag="menu_shortcuts",
+                                  callback=self.show_shortcuts)
 
     def _build_toolbar(self) -> None:
         with dpg.group(horizontal=True, tag="toolbar"):
@@ -280,8 +391,14 @@ class MainWindow:
                                callback=lambda s, a: self.act(self.session.set_time_step, a))
 
     def show_shortcuts(self) -> None:
+        if dpg.does_item_exist("shortcuts_window"):
+            dpg.focus_item("shortcuts_window")
+            return
         with dpg.window(label="Shortcuts", width=460, autosize=True, tag="shortcuts_window",
+                        pos=(300, 60),
                         on_close=lambda: dpg.delete_item("shortcuts_window")):
+            dpg.add_text("Shortcuts act on the views; while a text field or a dialog has the "
+                         "keyboard, keys go there.", wrap=440, tag="shortcuts_intro")
             with dpg.table(header_row=True):
                 dpg.add_table_column(label="Keys / mouse")
                 dpg.add_table_column(label="Action")
@@ -300,8 +417,11 @@ class MainWindow:
         decide whether the next frame may wait for input."""
         session = self.session
         session.poll_jobs()
-        busy = bool(session.jobs.jobs) or self.side_panels_dirty or self.data_panel_dirty or (
-            self.tool_panel_dirty or self.menu_dirty or self.status_dirty)
+        self._run_continuations()
+        session.autosave()
+        busy = run_pending() or bool(session.jobs.jobs) or self.side_panels_dirty or (
+            self.data_panel_dirty or self.tool_panel_dirty or self.menu_dirty
+            or self.status_dirty)
         if self.side_panels_dirty:
             self._rebuild_side_panels()
         if self.data_panel_dirty:
@@ -321,7 +441,33 @@ class MainWindow:
             self.update_status()
         self.labels.scroll_to_active_when_laid_out()
         self.wait_for_input = self.pacer.frame_done(busy)
+        if self.wait_for_input:
+            self._wake_for_autosave()
         self.probe.after_frame(self.views.views, self.key_events, self.wait_for_input)
+
+    def _wake_for_autosave(self) -> None:
+        """A window waiting for input still autosaves: wake it when a copy is due."""
+        delay = self.session.seconds_until_autosave()
+        if delay is None or self.waker is None:
+            return
+        if self._wake_timer is not None and self._wake_timer.is_alive():
+            return
+        self._wake_timer = threading.Timer(delay + 0.05, self.waker)
+        self._wake_timer.daemon = True
+        self._wake_timer.start()
+
+    def _rebuild_recent_menu(self) -> None:
+        """File > Open recent: images, then segmentations (of the image shown)."""
+        dpg.delete_item("menu_recent", children_only=True)
+        for kind, opener in (("image", self.open_image),
+                             ("segmentation", self.open_segmentation)):
+            for path in recent_files(kind):
+                dpg.add_menu_item(label=f"{kind}: {path.name}", parent="menu_recent",
+                                  callback=lambda s, a, u: u[0](u[1]),
+                                  user_data=(opener, str(path)))
+        if not dpg.get_item_children("menu_recent", 1):
+            dpg.add_menu_item(label="(nothing opened yet)", enabled=False,
+                              parent="menu_recent")
 
     def _rebuild_data_panel(self) -> None:
         self.data_panel_dirty = False
@@ -332,6 +478,7 @@ class MainWindow:
         session = self.session
         self.side_panels_dirty = self.tool_panel_dirty = False
         self._rebuild_data_panel()
+        self._rebuild_recent_menu()
         self.labels.rebuild()
         build_tool_panel("label_column", session, self.select_tool, self.act)
         if session.image_index is not None:
@@ -392,6 +539,24 @@ class MainWindow:
         return "label " + (", ".join(names) if names else "none")
 
 
+#: Widgets that take typed text: while one is active, keys are text, not shortcuts.
+TEXT_INPUTS = {"mvAppItemType::mvInputText", "mvAppItemType::mvInputInt",
+               "mvAppItemType::mvInputFloat", "mvAppItemType::mvInputDouble",
+               "mvAppItemType::mvColorEdit", "mvAppItemType::mvColorPicker",
+               "mvAppItemType::mvCombo"}
+
+
+def keyboard_taken() -> bool:
+    """A modal dialog or a popup menu is open, or a field is being typed in: then keys
+    belong to it and no shortcut may act on the views or switch tools."""
+    for window in dpg.get_windows():
+        config = dpg.get_item_configuration(window)
+        if (config.get("modal") or config.get("popup")) and dpg.is_item_shown(window):
+            return True
+    return any(dpg.get_item_type(item) in TEXT_INPUTS and dpg.is_item_active(item)
+               for item in dpg.get_all_items())
+
+
 def _open_and_wait(session: Session, open_file: Callable, path: str) -> None:
     """Open a file named on the command line before the first frame.
 
@@ -411,8 +576,10 @@ def run_app(paths: list[str], sample: bool = False) -> int:
     # Callbacks run on this thread, between frames, like everything else that touches
     # the session: Dear PyGui would otherwise call them from a thread of its own.
     dpg.configure_app(manual_callback_management=True)
+    # The close button asks about unsaved work first (set_exit_callback below).
     dpg.create_viewport(title=f"Demarcate {__version__}", width=1400, height=900, x_pos=0,
-                        y_pos=0)
+                        y_pos=0, disable_close=True)
+    dpg.set_exit_callback(window.request_quit)
     window.build()
     # Files named on the command line are read in order, through the same session
     # methods as File > Open.
@@ -423,8 +590,10 @@ def run_app(paths: list[str], sample: bool = False) -> int:
             _open_and_wait(session, session.open_segmentation, path)
     waker = glfw_waker()
     session.jobs.on_finished = waker
+    window.waker = waker
     window.pacer.can_wait = waker is not None
     session.start_warm_up()
+    window.offer_recovered_work()
     dpg.setup_dearpygui()
     dpg.show_viewport()
     dpg.set_viewport_resize_callback(lambda: window.views.arrange())
@@ -441,6 +610,6 @@ def run_app(paths: list[str], sample: bool = False) -> int:
         if started:
             print(f"first frame after {time.perf_counter() - started:.2f} s", flush=True)
             started = 0.0
-    session.jobs.shutdown()
+    session.shutdown()  # a clean end: this run's autosaved copies are not needed
     dpg.destroy_context()
     return 0

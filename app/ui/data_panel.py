@@ -21,7 +21,8 @@ def build_data_panel(parent: int | str, session: Session, act: Callable,
     if dpg.does_item_exist(PANEL):
         dpg.delete_item(PANEL)
     with dpg.group(parent=parent, tag=PANEL):
-        dpg.add_button(label="Open image...", width=-1, callback=commands["open"])
+        dpg.add_button(label="Open image...", width=-1, tag="open_image_button",
+                       callback=commands["open"])
         dpg.add_separator()
         for image_index, entry in enumerate(session.images):
             selected = image_index == session.image_index
@@ -51,12 +52,13 @@ def build_data_panel(parent: int | str, session: Session, act: Callable,
         dpg.add_button(label="New segmentation", width=-1, tag="new_segmentation_button",
                        enabled=has_image, callback=lambda: act(session.new_segmentation))
         dpg.add_button(label="Open segmentation...", width=-1, enabled=has_image,
-                       callback=commands["open_segmentation"])
+                       tag="open_segmentation_button", callback=commands["open_segmentation"])
         dpg.add_button(label="Save segmentation", width=-1, enabled=has_seg,
                        callback=commands["save"])
         dpg.add_button(label="Save segmentation as...", width=-1, enabled=has_seg,
                        callback=commands["save_as"])
         dpg.add_button(label="Close segmentation", width=-1, enabled=has_seg,
-                       callback=lambda: act(session.close_segmentation))
+                       tag="close_segmentation_button",
+                       callback=commands["close_segmentation"])
         dpg.add_button(label="Close image", width=-1, enabled=has_image,
-                       callback=lambda: act(session.close_image, session.image_index))
+                       tag="close_image_button", callback=commands["close_image"])

@@ -6,34 +6,40 @@ from collections.abc import Callable
 
 import dearpygui.dearpygui as dpg
 
-IMAGE_EXTENSIONS = (".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".gipl.gz", ".dcm", ".png",
-                    ".tif")
-SEGMENTATION_EXTENSIONS = (".nrrd", ".seg.nrrd", ".nii.gz", ".nii", ".mha")
+from .file_browser import open_browser
+from .file_kinds import FileKind, kind_for
+from .modal_cover import OVER_OTHERS, cover, uncover
+
+ERROR = "error_dialog"
 
 
 def show_error(message: str) -> None:
     """A modal message; errors never end the application. A second error replaces the
-    message shown."""
-    if dpg.does_item_exist("error_dialog"):
-        dpg.delete_item("error_dialog")
-    with dpg.window(label="Error", modal=True, tag="error_dialog", width=520, autosize=True,
-                    on_close=lambda: dpg.delete_item("error_dialog")) as window:
+    message shown. It opens over any dialog (which comes back after OK)."""
+    covered = []
+    if dpg.does_item_exist(ERROR):
+        covered = dpg.get_item_user_data(ERROR) or []
+        dpg.delete_item(ERROR)
+    covered += cover()
+
+    def close() -> None:
+        dpg.delete_item(ERROR)
+        uncover(covered)
+
+    with dpg.window(label="Error", tag=ERROR, width=520, autosize=True, on_close=close,
+                    user_data=covered, **OVER_OTHERS):
         dpg.add_text(message, wrap=480, tag="error_text")
-        dpg.add_button(label="OK", width=80, callback=lambda: dpg.delete_item(window))
+        dpg.add_button(label="OK", width=80, callback=close)
 
 
-def ask_path(title: str, extensions: tuple[str, ...], on_path: Callable[[str], None],
-             directory: bool = False) -> None:
-    """Open a file dialog and hand the chosen path to ``on_path``."""
-    def chosen(_sender, app_data) -> None:
-        path = app_data.get("file_path_name", "")
-        if path:
-            on_path(path)
+def ask_path(title: str, kind: FileKind | tuple[str, ...], on_path: Callable[[str], None],
+             *, save: bool = False, initial: str | None = None) -> None:
+    """Open the file browser and hand the chosen path to ``on_path``.
 
-    with dpg.file_dialog(label=title, callback=chosen, width=700, height=420,
-                         directory_selector=directory, modal=True,
-                         cancel_callback=lambda s, a: None):
-        if not directory:
-            dpg.add_file_extension(".*")
-            for extension in extensions:
-                dpg.add_file_extension(extension)
+    ``kind`` is a FileKind (IMAGES, SEGMENTATIONS, PRESETS) or a tuple of extensions;
+    ``save`` lets the user name a file that does not exist yet; ``initial`` (a file or
+    folder) is where the browser starts.
+    """
+    if not isinstance(kind, FileKind):
+        kind = kind_for(kind)
+    open_browser(title, kind, on_path, save=save, initial=initial)

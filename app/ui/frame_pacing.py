@@ -7,8 +7,9 @@ the next input event before it renders, so the window is switched to waiting onc
 has been quiet for a few frames: no callbacks (every mouse and key event arrives as
 one), no session events, nothing left to redraw, no background job. A job that ends
 while the window waits wakes it by posting an empty GLFW event from its worker thread
-(GLFW allows that call from any thread). Where that function cannot be found (a build
-of Dear PyGui without GLFW), the window keeps rendering every frame.
+(GLFW allows that call from any thread), and so does a timer when an autosave is due.
+Where that function cannot be found (a build of Dear PyGui without GLFW), the window
+keeps rendering every frame.
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("save", "S", ctrl=True, description="Save the segmentation"),
     Binding("save_as", "S", ctrl=True, shift=True, description="Save the segmentation as..."),
     Binding("open", "O", ctrl=True, description="Open an image"),
+    Binding("quit", "Q", ctrl=True, description="Quit (asks about unsaved changes)"),
+    Binding("shortcuts", "F1", description="This list of keys"),
     Binding("new_segmentation", "N", ctrl=True, description="New segmentation"),
     Binding("add_label", "Plus", ctrl=True, description="Add a label"),
     Binding("next_slice", "Up", description="Next slice"),

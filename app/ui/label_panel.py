@@ -16,13 +16,30 @@ from ..model.changes import Change
 from ..model.labels import Label
 from ..session import Session
 from .dialogs import ask_path
+from .file_kinds import PRESETS
 
 PANEL = "label_panel"
 EDITOR = "active_label_editor"
 # Popups are top-level windows, not children of the panel: they are tracked here and
 # deleted with each rebuild so that menus of removed labels do not linger.
 _popups: list[int | str] = []
-PRESET_EXTENSIONS = (".json", ".lsetp")
+_editor_handlers: list[int | str] = []  # the same for the active label's editor
+
+
+def _when_edited(item: int | str, apply: Callable[[object], None],
+                 owners: list[int | str] = _popups) -> int | str:
+    """Apply the widget's value once the user has finished changing it.
+
+    Sliders and colour fields report every intermediate value; applying each one made a
+    drag or a typed "200" several undo steps (and a colour black on the way). The
+    handler registry is tracked with the popups, so a rebuild deletes it.
+    """
+    with dpg.item_handler_registry() as handlers:
+        dpg.add_item_deactivated_after_edit_handler(
+            callback=lambda s, a: apply(dpg.get_value(a)))
+    dpg.bind_item_handler_registry(item, handlers)
+    owners.append(handlers)
+    return item
 
 
 def _rgb255(color: tuple[float, float, float]) -> list[int]:
@@ -117,9 +134,9 @@ def _build_buttons(session: Session, act: Callable) -> None:
         with dpg.popup(dpg.last_item(), mousebutton=dpg.mvMouseButton_Left) as popup:
             _popups.append(popup)
             dpg.add_menu_item(label="Save label set preset...", callback=lambda: ask_path(
-                "Save preset", PRESET_EXTENSIONS, lambda p: act(session.save_preset, p)))
+                "Save preset", PRESETS, lambda p: act(session.save_preset, p), save=True))
             dpg.add_menu_item(label="Load label set preset...", callback=lambda: ask_path(
-                "Load preset", PRESET_EXTENSIONS, lambda p: act(session.load_preset, p)))
+                "Load preset", PRESETS, lambda p: act(session.load_preset, p)))
     with dpg.group(horizontal=True):
         dpg.add_button(label="Lock all", tag="lock_all_button",
                        callback=lambda: act(session.set_all_locked, True))
@@ -197,13 +214,13 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
         dpg.add_input_text(label="name", default_value=label.name, on_enter=True, width=160,
                            tag=f"rename_{value}",
                            callback=lambda s, a: act(session.rename_label, value, a))
-        dpg.add_color_edit(_rgb255(label.color), label="colour", no_alpha=True, width=160,
-                           tag=f"colour_{value}",
-                           callback=lambda s, a: act(session.set_label_color, value,
-                                                     _from255(a)))
-        dpg.add_slider_float(label="opacity", default_value=label.opacity, min_value=0.0,
-                             max_value=1.0, width=160, tag=f"opacity_{value}",
-                             callback=lambda s, a: act(session.set_label_opacity, value, a))
+        _when_edited(dpg.add_color_edit(_rgb255(label.color), label="colour", no_alpha=True,
+                                        width=160, tag=f"colour_{value}"),
+                     lambda rgba: act(session.set_label_color, value, _from255(rgba)))
+        _when_edited(dpg.add_slider_float(label="opacity", default_value=label.opacity,
+                                          min_value=0.0, max_value=1.0, width=160,
+                                          tag=f"opacity_{value}"),
+                     lambda opacity: act(session.set_label_opacity, value, opacity))
         # Undo replaces label objects, so the toggles read the current state when used.
         dpg.add_menu_item(label="Unlock" if label.locked else "Lock", tag=f"menu_lock_{value}",
                           callback=lambda: act(session.set_label_locked, value,
@@ -230,6 +247,8 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
 def _active_label_editor(session: Session, act: Callable) -> None:
     """(Re)fill the editor of the active label under the rows."""
     dpg.delete_item(EDITOR, children_only=True)
+    while _editor_handlers:
+        dpg.delete_item(_editor_handlers.pop())
     active = session.segmentation.active_label()
     if active is None:
         return
@@ -244,6 +263,7 @@ def _active_label_editor(session: Session, act: Callable) -> None:
         dpg.add_combo(completions, label="suggested", width=200, tag="suggestion_combo",
                       parent=EDITOR,
                       callback=lambda s, a: act(session.rename_label, value, a))
-    dpg.add_slider_float(label="opacity", default_value=active.opacity, min_value=0,
-                         max_value=1, width=200, parent=EDITOR,
-                         callback=lambda s, a: act(session.set_label_opacity, value, a))
+    _when_edited(dpg.add_slider_float(label="opacity", default_value=active.opacity,
+                                      min_value=0, max_value=1, width=200, parent=EDITOR),
+                 lambda opacity: act(session.set_label_opacity, value, opacity),
+                 _editor_handlers)

@@ -64,7 +64,8 @@ class LayoutProbe:
             if not alias:
                 continue
             state = dpg.get_item_state(item)
-            if dpg.is_item_shown(item) and "rect_min" in state and "rect_size" in state:
+            # "visible": drawn in the last frame (a shown item inside a hidden pane is not).
+            if state.get("visible") and "rect_min" in state and "rect_size" in state:
                 rectangles[alias] = [*state["rect_min"], *state["rect_size"]]
         for name in view_names:
             rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
@@ -80,6 +81,8 @@ class LayoutProbe:
             "_cursor": list(session.cursor_zyx),
             "_time_step": session.time_step,
             "_undo_depth": history.undo_depth if history else None,
+            "_labels": ({label.value: label.name for label in session.segmentation.labels}
+                        if history else {}),
             "_next_undo": history.next_undo() if history else None,
             "_jobs": [[job.title, job.progress] for job in session.jobs.jobs],
             "_interpolation_pending": session.interpolation_pending,

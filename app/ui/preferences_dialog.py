@@ -47,7 +47,8 @@ def _path_row(tag: str, label: str, value: str, extensions: tuple[str, ...]) -> 
     with dpg.group(horizontal=True):
         dpg.add_input_text(label=label, tag=tag, default_value=value, width=320)
         dpg.add_button(label="...", callback=lambda: ask_path(
-            label, extensions, lambda path: dpg.set_value(tag, path)))
+            label, extensions, lambda path: dpg.set_value(tag, path),
+            initial=dpg.get_value(tag) or None))
 
 
 def _apply(session: Session, act: Callable) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from .dialogs import SEGMENTATION_EXTENSIONS, ask_path
+from .dialogs import ask_path
+from .file_kinds import SEGMENTATIONS
 
 WINDOW = "save_as_window"
 FORMATS = {
@@ -64,9 +65,10 @@ def show_save_as(initial_path: str, save: Callable[[str, int], None]) -> None:
         with dpg.group(horizontal=True):
             dpg.add_input_text(tag="save_path", default_value=initial_path, width=480,
                                on_enter=True, callback=on_save)
-            dpg.add_button(label="Browse...", callback=lambda: ask_path(
-                "Save segmentation as", SEGMENTATION_EXTENSIONS,
-                lambda path: dpg.set_value("save_path", path)))
+            dpg.add_button(label="Browse...", tag="save_browse", callback=lambda: ask_path(
+                "Save segmentation as", SEGMENTATIONS,
+                lambda path: dpg.set_value("save_path", path), save=True,
+                initial=dpg.get_value("save_path")))
         dpg.add_combo(list(FORMATS), tag="save_format", default_value=next(iter(FORMATS)),
                       width=480, callback=on_format)
         with dpg.group(horizontal=True):

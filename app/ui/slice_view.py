@@ -188,8 +188,14 @@ class SliceView:
 
     # --- picking ---------------------------------------------------------------------
     def local_mouse(self) -> tuple[float, float] | None:
-        """Mouse position relative to the drawing, or None when it is outside."""
-        if not dpg.is_item_shown(f"pane_{self.name}"):
+        """Mouse position relative to the drawing, or None when it is not over it.
+
+        "Over it" is Dear PyGui's hovered state, not the rectangle: a dialog, popup or
+        menu on top of the view takes the mouse, so clicks on a dialog's buttons never
+        reach the view beneath.
+        """
+        if not dpg.is_item_shown(f"pane_{self.name}") or not dpg.is_item_hovered(
+                self.drawlist):
             return None
         left, top = dpg.get_item_rect_min(self.drawlist)
         width, height = dpg.get_item_rect_size(self.drawlist)

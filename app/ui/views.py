@@ -8,6 +8,7 @@ that view only; an idle frame recomposites none.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import dearpygui.dearpygui as dpg
@@ -42,6 +43,9 @@ class ViewArea:
         self._overlays: set[str] = set()
         self._hovered: str | None = None
         self._had_preview = False
+        # The crosshair before each of the last two presses: a double click maximises
+        # and puts back the crosshair its first click moved.
+        self._cursor_before_press: deque[tuple[int, int, int]] = deque(maxlen=2)
 
     # --- what to redraw ----------------------------------------------------------------
     def image_changed(self) -> None:
@@ -164,6 +168,7 @@ class ViewArea:
         self._drag = (view.name, button, x, y)
         if button != dpg.mvMouseButton_Left or _shift_down():
             return
+        self._cursor_before_press.append(self.session.cursor_zyx)
         if self._drawing():
             # While a tool is active, clicks draw and the crosshair stays where it is.
             voxel = view.voxel_at(x, y)
@@ -244,6 +249,8 @@ class ViewArea:
         used = self._drawing() and voxel is not None and self.act(
             self.session.tool_double_click, view.axis.value, voxel)
         if not used:
+            if len(self._cursor_before_press) == 2:
+                self.session.set_cursor(self._cursor_before_press[0])
             self.toggle_maximised(view.name)
 
     # --- navigation ----------------------------------------------------------------------

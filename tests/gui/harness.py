@@ -50,7 +50,8 @@ class RunningApp:
         self.env = dict(os.environ, DISPLAY=f":{display}",
                         MESA_SHADER_CACHE_DIR=tempfile.mkdtemp(dir=workdir),
                         DEMARCATE_LAYOUT_FILE=str(self.layout_file),
-                        DEMARCATE_CONFIG_DIR=str(workdir / "config"))
+                        DEMARCATE_CONFIG_DIR=str(workdir / "config"),
+                        DEMARCATE_DATA_DIR=str(workdir / "data"))
         self.log = open(workdir / "app.log", "w")  # noqa: SIM115 - closed in close()
         self.app = subprocess.Popen([sys.executable, "-m", "demarcate", *args], env=self.env,
                                     stdout=self.log, stderr=subprocess.STDOUT)
@@ -60,11 +61,11 @@ class RunningApp:
     def wait_for(self, predicate, timeout_s: float = 60.0, what: str = "condition"):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.app.poll() is not None:
-                raise AssertionError(f"app exited with {self.app.returncode}: {self.log_text()}")
             result = predicate()
             if result:
                 return result
+            if self.app.poll() is not None:
+                raise AssertionError(f"app exited with {self.app.returncode}: {self.log_text()}")
             time.sleep(0.05)
         self.app.send_signal(signal.SIGUSR1)  # the app prints every thread's stack
         time.sleep(1.0)
@@ -137,8 +138,11 @@ class RunningApp:
         self.wait_frames(2)
 
     def _button(self, down: bool, button: int = 1) -> None:
+        """X buttons 1, 2, 3 are left, middle, right; Dear PyGui counts left, right,
+        middle."""
         self.xdotool("mousedown" if down else "mouseup", str(button))
-        self.wait_for(lambda: self.state("_mouse_down", [None] * 3)[button - 1] == down,
+        index = {1: 0, 2: 2, 3: 1}[button]
+        self.wait_for(lambda: self.state("_mouse_down", [None] * 3)[index] == down,
                       what=f"button {button} {'down' if down else 'up'}")
         self.wait_frames(2)
 
@@ -207,6 +211,16 @@ class RunningApp:
                       what=f"the app to see '{text}' typed")
         self.wait_frames(2)
 
+    def new_segmentation_with_brush(self) -> None:
+        """On an opened image: a new segmentation, the axial view focused, Paint active."""
+        self.wait_for(lambda: self.layout().get("view_axial", [0, 0, 0])[2] > 100,
+                      what="views")
+        self.click("new_segmentation_button")
+        self.wait_for_item("label_1")
+        self.click("view_axial")
+        self.key("p")
+        self.wait_for_item("option_radius")
+
     def type_into_save_dialog(self, target: Path, chord: str = "ctrl+shift+s") -> None:
         """Open the Save-as dialog with ``chord`` and save to ``target`` (typed path)."""
         self.key(chord)
@@ -224,6 +238,17 @@ class RunningApp:
         subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True)
         return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))[..., :3]
 
+    def close_window(self) -> None:
+        """What a window manager's close button does: send WM_DELETE_WINDOW."""
+        window = int(self.xdotool("search", "--name", "Demarcate").split()[0])
+        subprocess.run([sys.executable, "-c", _SEND_WM_DELETE, str(window)], env=self.env,
+                       check=True)
+
+    def kill(self) -> None:
+        """SIGKILL: the app gets no chance to clean up (a crash, a power cut)."""
+        self.app.kill()
+        self.app.wait()
+
     def log_text(self) -> str:
         self.log.flush()
         return (self.workdir / "app.log").read_text()[-6000:]
@@ -237,3 +262,34 @@ class RunningApp:
                 process.kill()
         self.log.close()
 
+
+
+# Sends the ClientMessage a window manager sends when its close button is pressed (there
+# is no window manager under Xvfb); Xlib through ctypes, in a child with DISPLAY set.
+_SEND_WM_DELETE = """
+import ctypes, ctypes.util, sys
+x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
+x11.XOpenDisplay.restype = ctypes.c_void_p
+x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x11.XInternAtom.restype = ctypes.c_ulong
+x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+x11.XFlush.argtypes = [ctypes.c_void_p]
+class Message(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+class Event(ctypes.Union):
+    _fields_ = [("xclient", Message), ("pad", ctypes.c_long * 24)]
+x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                           ctypes.POINTER(Event)]
+display = x11.XOpenDisplay(None)
+event = Event()
+event.xclient.type = 33  # ClientMessage
+event.xclient.window = int(sys.argv[1])
+event.xclient.message_type = x11.XInternAtom(display, b"WM_PROTOCOLS", 0)
+event.xclient.format = 32
+event.xclient.data[0] = x11.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+x11.XSendEvent(display, int(sys.argv[1]), 0, 0, ctypes.byref(event))
+x11.XFlush(display)
+"""

@@ -11,7 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..conftest import REPO_ROOT
+import SimpleITK as sitk
+
+from ..conftest import REPO_ROOT, SHARED_DATA
 from .harness import RunningApp
 
 IMAGES = REPO_ROOT / "docs" / "images"
@@ -20,12 +22,7 @@ IMAGES = REPO_ROOT / "docs" / "images"
 def paint_and_interpolate(workdir: Path) -> None:
     app = RunningApp(["--sample"], workdir).start()
     try:
-        app.wait_for(lambda: app.layout().get("view_axial", [0, 0, 0])[2] > 100, what="views")
-        app.click("new_segmentation_button")
-        app.wait_for_item("label_1")
-        app.click("view_axial")
-        app.key("p")
-        app.wait_for_item("option_radius")
+        app.new_segmentation_with_brush()
         app.drag("view_axial", [(0.3, 0.45), (0.4, 0.5), (0.5, 0.55), (0.55, 0.5)])
         app.hover("view_axial", 0.4, 0.5)
         shutil.copy(_shot(app, "paint"), IMAGES / "tool-paint.png")
@@ -46,6 +43,36 @@ def paint_and_interpolate(workdir: Path) -> None:
         app.close()
 
 
+def file_browser(workdir: Path) -> None:
+    """The Open image browser on a study folder: a DICOM series, NIfTI and NRRD files."""
+    study = workdir / "study"
+    (study / "segmentations").mkdir(parents=True)
+    shutil.copytree(SHARED_DATA / "dicom/dcmqi_ct_3slice", study / "CT_series")
+    for source, name in (("ct/example_ct_sm.nii.gz", "abdomen_ct.nii.gz"),
+                         ("ct/example_seg.nii.gz", "abdomen_totalseg.nii.gz"),
+                         ("mr/brain1_image.nrrd", "brain_mr.nrrd"),
+                         ("4d/img4d_11f.nii.gz", "echo_4d.nii.gz"),
+                         ("4d/example4d.nii.gz", "fmri_4d.nii.gz")):
+        shutil.copy(SHARED_DATA / source, study / name)
+    (study / "notes.txt").write_text("not an image: the filter hides it\n")
+    app = RunningApp(["--sample"], workdir).start()
+    try:
+        app.wait_for_item("image_0")
+        app.click("open_image_button")
+        app.click("browser_path")
+        app.key("ctrl+a")
+        app.type_text(str(study))
+        app.key("Return")
+        app.wait_for_item("browser_entry_6")
+        app.click("browser_entry_2")
+        app.hover("browser_ok")
+        window = app.screenshot("browser")[:900, :1400]  # the viewport
+        sitk.WriteImage(sitk.GetImageFromArray(window, isVector=True),
+                        str(IMAGES / "file-browser.png"))
+    finally:
+        app.close()
+
+
 def _shot(app: RunningApp, name: str) -> Path:
     app.screenshot(name)
     return app.workdir / f"{name}.png"
@@ -55,6 +82,8 @@ def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         paint_and_interpolate(Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        file_browser(Path(folder))
     print(f"screenshots written to {IMAGES}")
 
 
