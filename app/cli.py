@@ -118,7 +118,8 @@ def run_convert(args: argparse.Namespace) -> int:
     if not source.exists():
         raise formats.FormatError(f"{source}: no such file or folder")
     reference = formats.read_image(args.reference) if args.reference else None
-    segmentation = formats.read_segmentation(source, reference=reference)
+    segmentation = formats.read_segmentation(source, reference=reference,
+                                             round_floats=args.round)
     written = formats.write_segmentation(
         segmentation, target, mitk_version=args.mitk_version, labelmap=args.labelmap
     )
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="MITK format version: 1 opens in MITK 2023.04, 4 is current MITK")
     convert.add_argument("--labelmap", action="store_true",
                          help="write plain label maps even for a .nrrd output")
+    convert.add_argument("--round", action="store_true",
+                         help="accept a float label map by rounding to the nearest integers")
     return parser
 
 

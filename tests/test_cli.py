@@ -139,3 +139,19 @@ def test_info_system_reports_the_compute_backend():
     assert done.returncode == 0, done.stderr
     compute = json.loads(done.stdout)["compute"]
     assert compute["backend"] in ("numpy", "cupy")
+
+
+def test_convert_rounds_a_float_label_map_only_when_asked(tmp_path):
+    import numpy as np
+    import SimpleITK as sitk
+
+    source = tmp_path / "resampled.nii.gz"
+    labels = np.zeros((4, 5, 6), np.float32)
+    labels[1:3, 1:4, 1:5] = 2.0
+    labels[2, 2, 2] = 1.4  # interpolated
+    sitk.WriteImage(sitk.GetImageFromArray(labels), str(source))
+    refused = run("convert", source, tmp_path / "out.nrrd")
+    assert refused.returncode == 1 and "--round" in refused.stderr
+    assert run("convert", source, tmp_path / "out.nrrd", "--round").returncode == 0
+    converted = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "out.nrrd")))
+    assert converted[2, 2, 2] == 1 and (converted == 2).sum() == 23

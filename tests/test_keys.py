@@ -35,3 +35,10 @@ def test_every_action_has_a_handler_in_the_window():
     source = (REPO_ROOT / "app" / "ui" / "app.py").read_text()
     handled = set(re.findall(r'"(\w+)": ', source))
     assert {b.action for b in BINDINGS} <= handled
+
+
+def test_keys_are_listed_as_printed_on_a_keyboard():
+    listed = " ".join(binding.label() for binding in BINDINGS)
+    for internal in ("Prior", "Next", "Open_Brace", "Close_Brace", "Plus"):
+        assert internal not in listed.split("+"), internal
+    assert "Page Up" in listed and "Ctrl+=" in listed

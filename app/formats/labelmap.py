@@ -40,7 +40,8 @@ def _integer_voxels(array: np.ndarray, path, round_floats: bool) -> np.ndarray:
         raise format_error(
             path,
             f"float label map has {fractional} voxels with fractional values (resampled "
-            "with interpolation?); open it with rounding to accept the nearest integers",
+            "with interpolation?); to accept the nearest integers use File > Open "
+            "segmentation, rounding values (or 'demarcate convert --round')",
         )
     if rounded.size and (rounded.min() < 0 or rounded.max() > 65535):
         raise format_error(path, "label values do not fit in 0..65535")

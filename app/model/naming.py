@@ -33,6 +33,7 @@ BUILTIN_SUGGESTIONS: tuple[tuple[str, Color | None], ...] = (
 class NamingMode(Enum):
     SEQUENTIAL = "sequential"  # "Label N"
     SUGGESTIONS = "suggestions"  # next unused suggestion, then "Label N"
+    ASK = "ask"  # the window asks for name and colour (MITK); "Label N" for scripts
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,15 @@ class LabelNaming:
     def new_label(
         self, value: int, existing_names: set[str], label_index: int
     ) -> tuple[str, Color]:
-        """Name and colour for a new label with ``value``."""
+        """Name and colour for a new label with ``value``.
+
+        A suggestion counts as used whatever its case: "Liver" is not offered again
+        when a "liver" exists.
+        """
         if self.mode is NamingMode.SUGGESTIONS or self.only_suggestions:
+            used = {name.casefold() for name in existing_names}
             for suggestion in self.all_suggestions():
-                if suggestion.name not in existing_names:
+                if suggestion.name.casefold() not in used:
                     return suggestion.name, self.color_for(suggestion.name, label_index)
             if self.only_suggestions:
                 raise ValueError("every suggested name is already used")

@@ -32,7 +32,7 @@ class Preferences:
     # MITK's "data node selection mode": show only the selected segmentation.
     data_node_selection_mode: bool = False
     default_preset: str = ""
-    label_naming: str = "sequential"  # or "suggestions"
+    label_naming: str = "sequential"  # or "suggestions", or "ask" (name and colour)
     suggestions_file: str = ""
     suggestions_replace_builtin: bool = False
     only_suggestions: bool = False
@@ -42,7 +42,7 @@ class Preferences:
 
     def validate(self) -> None:
         OverlayStyle(self.overlay_style)
-        if self.label_naming not in ("sequential", "suggestions"):
+        if self.label_naming not in ("sequential", "suggestions", "ask"):
             raise ValueError(f"unknown label naming '{self.label_naming}'")
         if self.undo_budget_mb < 1:
             raise ValueError("the undo memory budget must be at least 1 MB")

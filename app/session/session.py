@@ -20,7 +20,7 @@ from ..model.naming import LabelNaming, NamingMode
 from ..model.preferences import Preferences, load_preferences, save_preferences
 from ..model.preset import LabelSetPreset
 from ..model.segmentation import LabelGroup, Segmentation
-from ..render.windowing import default_window, preset_window
+from ..render.windowing import default_window, preset_name, preset_window
 from ..tools.base import Feedback, OptionValue
 from ..tools.controller import ToolController
 from ..tools.interpolation import SliceInterpolator
@@ -52,9 +52,11 @@ class ImageEntry:
     visible: bool = True
     level: float = 0.0
     width: float = 1.0
+    window_name: str = "Custom"  # the preset chosen last, or "Custom" after dragging
 
     def __post_init__(self) -> None:
         self.level, self.width = default_window(self.image.array[0])
+        self.window_name = preset_name(self.level, self.width)
 
 
 class Session(LabelActions):
@@ -145,14 +147,18 @@ class Session(LabelActions):
         self.set_cursor(tuple(cursor))
 
     def set_window(self, level: float, width: float) -> None:
+        """Level and width of the display window (Shift+drag); named after the preset it
+        equals, else "Custom"."""
         entry = self.image_entry
         entry.level, entry.width = float(level), max(float(width), 1e-3)
+        entry.window_name = preset_name(entry.level, entry.width)
         self._emit(Topic.WINDOW)
 
     def apply_window_preset(self, name: str) -> None:
         """A named window (CT soft tissue, lung, bone, brain) or "Auto" from percentiles."""
         entry = self.image_entry
         self.set_window(*preset_window(name, entry.image.array[self.time_step]))
+        entry.window_name = name
 
     def set_time_step(self, time_step: int) -> None:
         steps = self.image_entry.image.time_steps
@@ -322,13 +328,18 @@ class Session(LabelActions):
         self._emit(Topic.SEGMENTATIONS, document=document)
         return document
 
-    def open_segmentation(self, path: str | Path) -> Job:
+    def open_segmentation(self, path: str | Path, *, round_values: bool = False) -> Job:
         """Read a segmentation of the selected image on the job runner; it is attached
-        to that image when it lands, or refused with a message if it is not congruent."""
+        to that image when it lands, or refused with a message if it is not congruent.
+
+        ``round_values`` accepts a float label map (resampled with interpolation) by
+        rounding it to the nearest label values; without it such a file is refused.
+        """
         image = self.image_entry.image
         return self.jobs.submit(
             f"Opening {Path(path).name}",
-            lambda job: formats.read_segmentation(path, reference=image, progress=job.report),
+            lambda job: formats.read_segmentation(path, reference=image, progress=job.report,
+                                                  round_floats=round_values),
             on_done=lambda seg: self._attach_read(seg, str(path), image),
             on_error=self._report_error)
 

@@ -21,7 +21,9 @@ class LassoTool(AnchorTool):
 
     def press(self, context: ToolContext, event: PointerEvent) -> int:
         if not self._same_slice(event.position):
+            # The first anchor; a drag from it draws a freehand segment at once.
             self._begin(context, event, event.point_rc)
+            self._freehand, self._press_point, self._gesture = [], None, True
             return 0
         if self.anchors.closed:
             if event.ctrl:
@@ -41,7 +43,9 @@ class LassoTool(AnchorTool):
     def release(self, context: ToolContext) -> int:
         if self._gesture and self.anchors is not None and not self.anchors.closed:
             end = self._freehand[-1] if self._freehand else self._press_point
-            self.anchors.add_anchor(end, self._freehand[:-1], freehand=bool(self._freehand))
+            if end is not None:  # None: the click that set the first anchor
+                self.anchors.add_anchor(end, self._freehand[:-1],
+                                        freehand=bool(self._freehand))
         self._freehand = []
         return super().release(context)
 

@@ -18,7 +18,7 @@ import dearpygui.dearpygui as dpg
 
 from .. import __version__
 from ..model.document import SegmentationDocument
-from ..render.windowing import AUTO, preset_name, window_presets
+from ..render.windowing import AUTO, window_presets
 from ..session import Job, JobState, Session, SessionEvent, Topic
 from ..session.recent_files import recent_files
 from . import keys
@@ -29,6 +29,7 @@ from .frame_pacing import FramePacer, glfw_waker
 from .jobs_panel import JobsPanel
 from .label_panel import LabelPanel
 from .layout_probe import LayoutProbe
+from .new_label_dialog import ask_new_label
 from .next_frame import run_pending
 from .preferences_dialog import show_preferences
 from .safety_dialogs import ask_unsaved, offer_restore
@@ -38,12 +39,14 @@ from .views import BIG, GRID, SINGLE, ViewArea
 
 SIDE_WIDTH = 270
 LABEL_WIDTH = 340
+TOOL_HEIGHT = 300  # the tool column under the labels: buttons, options, interpolation
 
 
 def sample_paths() -> list[str]:
-    """The bundled sample CT (shipped inside the package, so it works offline)."""
+    """The bundled sample CT and its TotalSegmentator label map (shipped inside the
+    package, so they work offline)."""
     folder = resources.files("demarcate.assets.samples")
-    return [str(folder / "example_ct_sm.nii.gz")]
+    return [str(folder / "example_ct_sm.nii.gz"), str(folder / "example_seg.nii.gz")]
 
 
 class MainWindow:
@@ -125,17 +128,28 @@ class MainWindow:
             self.labels.on_change(event.change)
         self.data_panel_dirty = modified_marks(session) != self._marks
 
+    def add_label(self) -> None:
+        """A new label: named by the naming rule, or asked for ("ask" in preferences)."""
+        session = self.session
+        if not session.has_document:
+            return
+        if session.preferences.label_naming != "ask":
+            self.act(session.add_label)
+            return
+        ask_new_label(session.document.naming, len(session.segmentation.labels),
+                      lambda name, color: self.act(session.add_label, name, color))
+
     def select_tool(self, name: str | None) -> None:
         self.act(self.session.select_tool, name)
 
     def open_image(self, path: str) -> None:
         self.act(self.session.open_image, path)
 
-    def open_segmentation(self, path: str) -> None:
+    def open_segmentation(self, path: str, round_values: bool = False) -> None:
         if self.session.image_index is None:
             show_error("Open the image first: a segmentation is shown on its image.")
             return
-        self.act(self.session.open_segmentation, path)
+        self.act(lambda: self.session.open_segmentation(path, round_values=round_values))
 
     def save(self) -> None:
         if self.session.has_document:
@@ -262,7 +276,7 @@ class MainWindow:
             "close_image": self.close_image,
             "quit": self.request_quit,
             "shortcuts": self.show_shortcuts,
-            "add_label": lambda: self.act(session.add_label),
+            "add_label": self.add_label,
             "next_slice": lambda: views.step_slice(None, 1),
             "previous_slice": lambda: views.step_slice(None, -1),
             "next_slice_fast": lambda: views.step_slice(None, 10),
@@ -299,8 +313,7 @@ class MainWindow:
             return
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
-        names = {getattr(dpg, f"mvKey_{b.key}"): b.key for b in keys.BINDINGS}
-        binding = keys.find_binding(names.get(key_code, ""), ctrl, shift)
+        binding = keys.find_binding(key_code, ctrl, shift)
         if binding is not None:
             handler = self.commands().get(binding.action)
             if handler is not None:
@@ -324,13 +337,17 @@ class MainWindow:
                     self._build_toolbar()
                     dpg.add_child_window(width=-LABEL_WIDTH, height=-28, tag="view_area",
                                          no_scrollbar=True, border=False)
-                with dpg.child_window(width=-1, height=-28, tag="label_column"):
-                    dpg.add_text("Labels")
+                # Labels scroll; the tools below them stay where they are.
+                with dpg.group():
+                    with dpg.child_window(width=-1, height=-(28 + TOOL_HEIGHT),
+                                          tag="label_column"):
+                        dpg.add_text("Labels")
+                    dpg.add_child_window(width=-1, height=-28, tag="tool_column")
             with dpg.group(horizontal=True, tag="status_row"):
                 dpg.add_text("", tag="status_bar")
         # Jobs go first in the row: their Cancel buttons must not move with the text.
         self.jobs = JobsPanel("status_row", "status_bar", self.session, self.act)
-        self.labels = LabelPanel("label_column", self.session, self.act)
+        self.labels = LabelPanel("label_column", self.session, self.act, self.add_label)
         self.views = ViewArea(self.session, "view_area", self.act)
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
@@ -353,6 +370,11 @@ class MainWindow:
                                   callback=lambda: self.commands()["open"]())
                 dpg.add_menu_item(label="Open segmentation...",
                                   callback=lambda: self.commands()["open_segmentation"]())
+                dpg.add_menu_item(
+                    label="Open segmentation, rounding values...",
+                    callback=lambda: ask_path("Open a float label map (values rounded)",
+                                              SEGMENTATIONS, lambda p: self.open_segmentation(
+                                                  p, round_values=True)))
                 dpg.add_menu(label="Open recent", tag="menu_recent")
                 dpg.add_menu_item(label="New segmentation", shortcut="Ctrl+N",
                                   callback=lambda: self.act(self.session.new_segmentation))
@@ -427,7 +449,7 @@ class MainWindow:
         if self.data_panel_dirty:
             self._rebuild_data_panel()
         if self.tool_panel_dirty:
-            build_tool_panel("label_column", session, self.select_tool, self.act)
+            build_tool_panel("tool_column", session, self.select_tool, self.act)
             self.tool_panel_dirty = False
         if self.menu_dirty:
             self.update_menu()
@@ -480,7 +502,7 @@ class MainWindow:
         self._rebuild_data_panel()
         self._rebuild_recent_menu()
         self.labels.rebuild()
-        build_tool_panel("label_column", session, self.select_tool, self.act)
+        build_tool_panel("tool_column", session, self.select_tool, self.act)
         if session.image_index is not None:
             steps = session.image_entry.image.time_steps
             dpg.configure_item("time_slider", show=steps > 1, max_value=max(steps - 1, 1))
@@ -505,7 +527,7 @@ class MainWindow:
         if session.image_index is not None:
             entry = session.image_entry
             dpg.set_value("window_values", f"L {entry.level:.0f}  W {entry.width:.0f}")
-            dpg.set_value("window_preset", preset_name(entry.level, entry.width))
+            dpg.set_value("window_preset", entry.window_name)
             view = self.views.view_under_mouse()
             voxel = view.voxel_under_mouse() if view is not None else None
             if voxel is not None:
@@ -571,7 +593,8 @@ def _open_and_wait(session: Session, open_file: Callable, path: str) -> None:
 def run_app(paths: list[str], sample: bool = False) -> int:
     session = Session()
     window = MainWindow(session)
-    image_paths = sample_paths() if sample else paths[:1]
+    paths = sample_paths() if sample else paths
+    image_paths = paths[:1]
     dpg.create_context()
     # Callbacks run on this thread, between frames, like everything else that touches
     # the session: Dear PyGui would otherwise call them from a thread of its own.

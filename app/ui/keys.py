@@ -1,20 +1,33 @@
 """The central key-binding table: one place that says which key does what.
 
-The Help window and docs/ list these rows; first-letter tool shortcuts are reserved for
-the tools.
+The Help window and docs/ list these rows with the keys as printed on a keyboard;
+first-letter tool shortcuts are reserved for the tools.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dearpygui.dearpygui as dpg
+
 from ..tools.registry import TOOL_INFOS
+
+#: Key codes Dear PyGui sends (Dear ImGui's key numbers) where its mvKey_ names are
+#: wrong or missing: mvKey_Prior and mvKey_Next are not what Page Up and Page Down
+#: send, and "=" (also "+" with Shift) has no name. Checked with xdotool under Xvfb.
+_CODES = {"Page Up": 517, "Page Down": 518, "=": 602, "[": dpg.mvKey_Open_Brace,
+          "]": dpg.mvKey_Close_Brace, "Keypad +": dpg.mvKey_Add}
+
+
+def key_code(name: str) -> int:
+    """The code Dear PyGui sends for the key printed ``name``."""
+    return _CODES[name] if name in _CODES else getattr(dpg, f"mvKey_{name}")
 
 
 @dataclass(frozen=True)
 class Binding:
     action: str
-    key: str  # Dear PyGui key name without the "mvKey_" prefix
+    key: str  # as printed on the keyboard
     ctrl: bool = False
     shift: bool = False
     description: str = ""
@@ -34,11 +47,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("quit", "Q", ctrl=True, description="Quit (asks about unsaved changes)"),
     Binding("shortcuts", "F1", description="This list of keys"),
     Binding("new_segmentation", "N", ctrl=True, description="New segmentation"),
-    Binding("add_label", "Plus", ctrl=True, description="Add a label"),
+    Binding("add_label", "=", ctrl=True, description="Add a label (Ctrl and the + key)"),
+    Binding("add_label", "=", ctrl=True, shift=True, description="Add a label"),
+    Binding("add_label", "Keypad +", ctrl=True, description="Add a label"),
     Binding("next_slice", "Up", description="Next slice"),
     Binding("previous_slice", "Down", description="Previous slice"),
-    Binding("next_slice_fast", "Next", description="10 slices on (Page Down)"),
-    Binding("previous_slice_fast", "Prior", description="10 slices back (Page Up)"),
+    Binding("next_slice_fast", "Page Up", description="10 slices on"),
+    Binding("previous_slice_fast", "Page Down", description="10 slices back"),
     Binding("next_time_step", "Right", ctrl=True, description="Next time step (3D+t)"),
     Binding("previous_time_step", "Left", ctrl=True, description="Previous time step"),
     Binding("reset_view", "Home", description="Reset zoom, pan and window"),
@@ -46,8 +61,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("layout_big", "2", ctrl=True, description="Layout: one big, three small"),
     Binding("layout_single", "3", ctrl=True, description="Layout: the view under the mouse"),
     Binding("no_tool", "Escape", description="No tool: clicks move the crosshair"),
-    Binding("brush_smaller", "Open_Brace", description="Smaller brush"),
-    Binding("brush_larger", "Close_Brace", description="Larger brush"),
+    Binding("brush_smaller", "[", description="Smaller brush"),
+    Binding("brush_larger", "]", description="Larger brush"),
     Binding("delete_anchor", "Delete", description="Lasso: delete the selected anchor"),
 )
 
@@ -64,18 +79,16 @@ MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def tool_for_key(key_code: int) -> str | None:
-    """The tool whose shortcut letter is ``key_code`` (a Dear PyGui key constant)."""
-    import dearpygui.dearpygui as dpg
-
+def tool_for_key(code: int) -> str | None:
+    """The tool whose shortcut letter is the key ``code``."""
     for tool in TOOL_INFOS:
-        if getattr(dpg, f"mvKey_{tool.key}") == key_code:
+        if key_code(tool.key) == code:
             return tool.name
     return None
 
 
-def find_binding(key: str, ctrl: bool, shift: bool) -> Binding | None:
+def find_binding(code: int, ctrl: bool, shift: bool) -> Binding | None:
     for binding in BINDINGS:
-        if (binding.key, binding.ctrl, binding.shift) == (key, ctrl, shift):
+        if (key_code(binding.key), binding.ctrl, binding.shift) == (code, ctrl, shift):
             return binding
     return None

@@ -55,10 +55,12 @@ class LabelPanel:
     """The label column's contents; ``act(fn, *args)`` runs a session action and turns
     a failure into a message."""
 
-    def __init__(self, parent: int | str, session: Session, act: Callable) -> None:
+    def __init__(self, parent: int | str, session: Session, act: Callable,
+                 add_label: Callable[[], None]) -> None:
         self.parent = parent
         self.session = session
         self.act = act
+        self.add_label = add_label  # asks for name and colour when the preference says so
         self._names: dict[int, str] = {}  # label names when the rows were built
         self._scroll_frames = 0
 
@@ -76,7 +78,7 @@ class LabelPanel:
                 dpg.add_text("No segmentation selected.\nCreate one in the data panel.")
                 return
             compact = session.preferences.compact_view
-            _build_buttons(session, act)
+            _build_buttons(session, act, self.add_label)
             seg = session.segmentation
             self._names = {label.value: label.name for label in seg.labels}
             for group_index, group in enumerate(seg.groups):
@@ -124,10 +126,9 @@ class LabelPanel:
                 _show_active_label(self.session)
 
 
-def _build_buttons(session: Session, act: Callable) -> None:
+def _build_buttons(session: Session, act: Callable, add_label: Callable[[], None]) -> None:
     with dpg.group(horizontal=True):
-        dpg.add_button(label="Add label", tag="add_label_button",
-                       callback=lambda: act(session.add_label))
+        dpg.add_button(label="Add label", tag="add_label_button", callback=add_label)
         dpg.add_button(label="Add group", tag="add_group_button",
                        callback=lambda: act(session.add_group))
         dpg.add_button(label="Presets...", tag="presets_button")
@@ -177,7 +178,8 @@ def _update_row(label: Label, active: bool) -> None:
 
 
 def _show_active_label(session: Session) -> None:
-    """Scroll a long label panel so that the active label's row is in view.
+    """Scroll a long label panel so that the active label's row is in view, unless it
+    is in view already: rows must not move under a pointer that just clicked one.
 
     Rows of labels scrolled out of view report no usable position, so the scroll
     follows the active label's place in the list instead.
@@ -187,6 +189,9 @@ def _show_active_label(session: Session) -> None:
     values = [label.value for label in session.segmentation.labels]
     active = session.segmentation.active_label_value
     if active not in values or len(values) < 2:
+        return
+    row = f"label_{active}"
+    if dpg.does_item_exist(row) and dpg.get_item_state(row).get("visible"):
         return
     fraction = values.index(active) / (len(values) - 1)
     dpg.set_y_scroll("label_column", fraction * dpg.get_y_scroll_max("label_column"))
@@ -206,7 +211,7 @@ def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
                          tag=f"visible_{value}",
                          callback=lambda s, a: act(session.set_label_visible, value, a))
         dpg.add_selectable(label=f"{label.name} [{value}]", tag=f"label_{value}",
-                           default_value=seg.active_label_value == value, width=170,
+                           default_value=seg.active_label_value == value, width=-1,
                            callback=lambda: act(session.set_active_label, value))
     with dpg.popup(f"label_{value}", mousebutton=dpg.mvMouseButton_Right) as popup:
         _popups.append(popup)

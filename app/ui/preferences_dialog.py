@@ -27,7 +27,7 @@ def show_preferences(session: Session, act: Callable) -> None:
         dpg.add_checkbox(label="Data node selection mode: show only the selected "
                          "segmentation", tag="pref_selection",
                          default_value=prefs.data_node_selection_mode)
-        dpg.add_combo(["sequential", "suggestions"], label="new label names",
+        dpg.add_combo(["sequential", "suggestions", "ask"], label="new label names",
                       tag="pref_naming", default_value=prefs.label_naming, width=200)
         _path_row("pref_preset", "default preset", prefs.default_preset, (".json", ".lsetp"))
         _path_row("pref_suggestions", "suggestions file", prefs.suggestions_file, (".json",))

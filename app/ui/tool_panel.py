@@ -50,7 +50,6 @@ def build_tool_panel(parent: int | str, session: Session, select: Callable[[str 
     tools = session.tools
     active = tools.active
     with dpg.group(parent=parent, tag=PANEL):
-        dpg.add_separator()
         dpg.add_text("2D tools: " + (f"{active.info.title} ({active.info.key})"
                                      if active else "none (Esc)"), tag="active_tool_text")
         for row_start in range(0, len(TOOL_INFOS), BUTTONS_PER_ROW):

@@ -62,3 +62,20 @@ def test_dragging_an_opacity_slider_is_one_undo_step(launch):
     app.wait_frames(5)
     assert app.state("_next_undo").startswith("Opacity") and app.state("_undo_depth") == 2
     assert "opacity_1" in app.layout(), "the menu stays open while it is used"
+
+
+def test_ask_for_name_and_colour_creates_the_typed_label(launch, tmp_path):
+    import json
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "preferences.json").write_text(json.dumps({"label_naming": "ask"}))
+    app = launch("--sample")
+    app.new_segmentation_with_brush()
+    app.click("add_label_button")
+    app.wait_for_item("new_label_name")
+    app.click("new_label_name")
+    app.type_text("Pancreas")  # P is the Paint shortcut; here it is text
+    app.key("Return")
+    app.wait_for(lambda: "Pancreas" in app.state("_labels", {}).values(), what="the label")
+    assert app.state("_active_tool") == "paint"

@@ -28,7 +28,7 @@ def test_close_segmentation_asks_and_cancel_keeps_the_work(launch, tmp_path):
     assert app.state("_undo_depth") == 1
     app.click("unsaved_cancel")
     app.wait_for_item("unsaved_dialog", present=False)
-    assert app.state("_undo_depth") == 1 and "segmentation_0_0" in app.layout()
+    assert app.state("_undo_depth") == 1 and "segmentation_0_1" in app.layout()
 
     app.click("close_segmentation_button")
     app.click("unsaved_save")  # never saved: Save asks for a file name first
@@ -38,7 +38,7 @@ def test_close_segmentation_asks_and_cancel_keeps_the_work(launch, tmp_path):
     app.key("ctrl+a")
     app.type_text(str(target))
     app.key("Return")
-    app.wait_for(lambda: "segmentation_0_0" not in app.layout(),
+    app.wait_for(lambda: "segmentation_0_1" not in app.layout(),
                  what="the segmentation to close once saved")
     assert (sitk.GetArrayFromImage(sitk.ReadImage(str(target))) == 1).sum() > 50
 

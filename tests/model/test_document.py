@@ -159,3 +159,10 @@ def test_static_dynamic_conversion_and_undo():
     assert not seg.is_dynamic
     document.undo()
     assert seg.is_dynamic
+
+
+def test_suggested_names_count_as_used_whatever_their_case():
+    document = make_document(labels_per_group=1)
+    document.naming = LabelNaming(NamingMode.SUGGESTIONS)
+    document.rename_label(1, "liver")
+    assert document.add_label().name == "Spleen"

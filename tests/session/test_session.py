@@ -358,6 +358,10 @@ def test_view_and_panel_actions(tmp_path, isolated_config):
     assert session.cursor_zyx[0] == 3  # clamped to the last slice
     session.apply_window_preset("CT lung")
     assert (session.image_entry.level, session.image_entry.width) == (-600.0, 1500.0)
+    session.apply_window_preset("Auto (percentiles)")
+    assert session.image_entry.window_name == "Auto (percentiles)"  # not "Custom"
+    session.set_window(1.0, 2.0)
+    assert session.image_entry.window_name == "Custom"
     session.set_label_opacity(1, 0.25)
     session.set_label_visible(1, False)
     session.rename_group(0, "Organs")

@@ -306,3 +306,18 @@ def test_live_wire_anchors_can_be_moved_before_confirming():
     assert tools.confirm(document) > 0
     labels = plane(document, position)
     assert labels[28, 27] == 1 and labels[20, 20] == 1
+
+
+def test_a_lasso_drag_as_the_very_first_action_draws_a_freehand_segment():
+    from demarcate.tools.controller import ToolController
+
+    document = empty_document((3, 30, 30))
+    position = SlicePosition(0, 1)
+    tools = ToolController()
+    tools.select("lasso")
+    tools.press(document, position, (5, 5))
+    for point in [(5, 10), (10, 15), (15, 15)]:
+        tools.drag(point)
+    tools.release(document)
+    assert tools.anchors.anchors == [(5, 5), (15, 15)]
+    assert tools.anchors.freehand == [True] and tools.anchors.inner[0] == [(5, 10), (10, 15)]
