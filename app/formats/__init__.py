@@ -13,6 +13,7 @@ from .segmentation_io import (
     describe_segmentation_file,
     is_segmentation_file,
     read_segmentation,
+    what_is_lost,
     write_segmentation,
 )
 from .suggestions import read_suggestions, write_suggestions
@@ -30,6 +31,7 @@ __all__ = [
     "write_image",
     "write_itksnap_labels",
     "write_preset",
+    "what_is_lost",
     "write_segmentation",
     "write_suggestions",
 ]

@@ -107,6 +107,28 @@ def read_segmentation(
     return build_segmentation(decoded, path, ref_geometry, ref_shape, display_name(path))
 
 
+def what_is_lost(seg: Segmentation, path: str | os.PathLike, *, mitk_version: int = 1,
+                 labelmap: bool = False) -> list[str]:
+    """What a file of this kind cannot hold of ``seg``, in words for the user, so that
+    a save can say so before it writes (empty: nothing is lost)."""
+    name = Path(path).name.lower()
+    lost = []
+    if labelmap or name.endswith(LABELMAP_WRITE_SUFFIXES):
+        lost.append("A label map keeps only the voxel values: label names, colours, "
+                    "opacity, visibility, locks and group names are not stored.")
+    elif name.endswith(".seg.nrrd"):
+        if seg.stored_time_steps > 1:
+            lost.append("Slicer files have no time axis: save a 3D+t segmentation as MITK.")
+    elif name.endswith(".nrrd") and mitk_version == 1:
+        named = [g.name for i, g in enumerate(seg.groups) if g.name != f"Group {i}"]
+        if named:
+            lost.append("MITK 2023.04 files (version 1) store no group names: "
+                        + ", ".join(f"'{n}'" for n in named)
+                        + " will read back as 'Group 0', 'Group 1', ... (version 4 keeps "
+                        "them).")
+    return lost
+
+
 def write_segmentation(
     seg: Segmentation, path: str | os.PathLike, *, mitk_version: int = 1, labelmap: bool = False,
     progress: Progress | None = None,

@@ -369,7 +369,7 @@ class Session(LabelActions):
             raise ValueError("choose a file name to save the segmentation")
         seg = document.segmentation
         if mitk_version is None:
-            mitk_version = 4 if (seg.source_format, seg.source_version) == ("mitk", 4) else 1
+            mitk_version = self.default_mitk_version(document)
         snapshot = copy.deepcopy(seg)
         version = document.version
 
@@ -386,6 +386,19 @@ class Session(LabelActions):
             lambda job: formats.write_segmentation(snapshot, target, mitk_version=mitk_version,
                                                    progress=job.report),
             on_done=land, on_error=self._report_error, key=f"save:{Path(target)}")
+
+    def default_mitk_version(self, document: SegmentationDocument | None = None) -> int:
+        """The MITK version a save writes unless told: the file's own (v4 stays v4), else
+        1, which MITK 2023.04 opens."""
+        seg = (document or self.document).segmentation
+        return 4 if (seg.source_format, seg.source_version) == ("mitk", 4) else 1
+
+    def what_saving_loses(self, path: str | Path, mitk_version: int | None = None,
+                          document: SegmentationDocument | None = None) -> list[str]:
+        """What a save to ``path`` could not keep, in words for the user (empty: all)."""
+        document = document or self.document
+        version = mitk_version or self.default_mitk_version(document)
+        return formats.what_is_lost(document.segmentation, path, mitk_version=version)
 
     def close_segmentation(self, index: int | None = None, *,
                            discard_changes: bool = False) -> None:

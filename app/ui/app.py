@@ -160,20 +160,27 @@ class MainWindow:
             self._save_as(self.session.document, then=None)
 
     def _save(self, document: SegmentationDocument, then: Callable[[], None] | None) -> None:
-        """Save to the document's file (asking for one if it has none); ``then`` runs
-        once the save has landed (not after a failure or Cancel)."""
-        if document.path is None:
-            self._save_as(document, then)
+        """Save to the document's file (asking for one if it has none, or if its format
+        would drop something, which the dialog then says); ``then`` runs once the save
+        has landed (not after a failure or Cancel)."""
+        if document.path is None or self.session.what_saving_loses(document.path,
+                                                                   document=document):
+            self._save_as(document, then, initial=document.path)
             return
         self._when_landed(self.act(lambda: self.session.save_segmentation(
             document=document)), then)
 
-    def _save_as(self, document: SegmentationDocument,
-                 then: Callable[[], None] | None) -> None:
-        initial = suggested_path(self._image_path_of(document), document.path)
-        show_save_as(initial, lambda path, version: self._when_landed(self.act(
-            lambda: self.session.save_segmentation(path, mitk_version=version,
-                                                   document=document)), then))
+    def _save_as(self, document: SegmentationDocument, then: Callable[[], None] | None,
+                 initial: str | None = None) -> None:
+        session = self.session
+        initial = initial or suggested_path(self._image_path_of(document), document.path)
+        show_save_as(
+            initial,
+            lambda path, version: self._when_landed(self.act(
+                lambda: session.save_segmentation(path, mitk_version=version,
+                                                  document=document)), then),
+            mitk_version=session.default_mitk_version(document),
+            losses=lambda path, version: session.what_saving_loses(path, version, document))
 
     def _image_path_of(self, document: SegmentationDocument) -> str | None:
         for entry in self.session.images:

@@ -154,7 +154,7 @@ def _group_menu(node: int | str, session: Session, act: Callable, index: int) ->
     with dpg.popup(node, mousebutton=dpg.mvMouseButton_Right) as popup:
         _popups.append(popup)
         dpg.add_input_text(label="name", default_value=session.segmentation.groups[index].name,
-                           on_enter=True, width=160,
+                           on_enter=True, width=160, tag=f"rename_group_{index}",
                            callback=lambda s, a: act(session.rename_group, index, a))
         dpg.add_menu_item(label="Lock group", callback=lambda: act(session.set_group_locked,
                                                                    index, True))

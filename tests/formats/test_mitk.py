@@ -175,3 +175,17 @@ def test_frame_interval_of_3d_plus_t_survives_a_write_and_read(tmp_path):
     back = read_segmentation(tmp_path / "t.nrrd")
     assert back.geometry.time_step_ms == 40.0
     assert "org_mitk_timegeometry_timepoints" not in back.extra_header
+
+
+def test_what_a_format_cannot_keep():
+    from demarcate import formats
+    from demarcate.model import Label, LabelGroup, Segmentation
+
+    seg = Segmentation((2, 3, 4))
+    seg.groups.append(LabelGroup("Organs", seg.new_group_array(), [Label(1, "Liver")]))
+    seg.groups.append(LabelGroup("Group 1", seg.new_group_array(), [Label(2, "Lesion")]))
+    (v1,) = formats.what_is_lost(seg, "out.nrrd", mitk_version=1)
+    assert "'Organs'" in v1 and "Group 1" not in v1.split(":")[1].split("will")[0]
+    assert formats.what_is_lost(seg, "out.nrrd", mitk_version=4) == []
+    assert "label names" in formats.what_is_lost(seg, "out.nii.gz")[0]
+    assert formats.what_is_lost(seg, "out.seg.nrrd") == []
