@@ -20,6 +20,7 @@ from .file_kinds import PRESETS
 
 PANEL = "label_panel"
 EDITOR = "active_label_editor"
+NAME_WIDTH = 220  # what the label column leaves for a name after colour, lock and show
 # Popups are top-level windows, not children of the panel: they are tracked here and
 # deleted with each rebuild so that menus of removed labels do not linger.
 _popups: list[int | str] = []
@@ -79,6 +80,8 @@ class LabelPanel:
                 return
             compact = session.preferences.compact_view
             _build_buttons(session, act, self.add_label)
+            dpg.add_text("colour, locked, shown, name; right-click: more",
+                         color=(150, 150, 150))
             seg = session.segmentation
             self._names = {label.value: label.name for label in seg.labels}
             for group_index, group in enumerate(seg.groups):
@@ -90,12 +93,12 @@ class LabelPanel:
                     by_name.setdefault(label.name, []).append(label)
                 for name, labels in by_name.items():
                     if len(labels) == 1:
-                        _label_row(node, session, labels[0], act, compact)
+                        _label_row(node, session, labels[0], act)
                         continue
                     instances = dpg.add_tree_node(label=f"{name} ({len(labels)} instances)",
                                                   parent=node, default_open=True)
                     for label in labels:
-                        _label_row(instances, session, label, act, compact)
+                        _label_row(instances, session, label, act)
             dpg.add_group(tag=EDITOR)
             if not compact:
                 _active_label_editor(session, act)
@@ -197,21 +200,24 @@ def _show_active_label(session: Session) -> None:
     dpg.set_y_scroll("label_column", fraction * dpg.get_y_scroll_max("label_column"))
 
 
-def _label_row(parent: int | str, session: Session, label: Label, act: Callable,
-               compact: bool) -> None:
+def _label_row(parent: int | str, session: Session, label: Label, act: Callable) -> None:
     value = label.value
     seg = session.segmentation
     with dpg.group(horizontal=True, parent=parent, tag=f"label_row_{value}"):
         dpg.add_color_button(default_value=_rgb255(label.color) + [255], width=18, height=18,
                              tag=f"swatch_{value}")
-        dpg.add_checkbox(label="" if compact else "lock", default_value=label.locked,
-                         tag=f"lock_{value}",
+        # The boxes carry no text, so that the name has the row's width (their meaning
+        # is in the column header and the tooltips).
+        dpg.add_checkbox(default_value=label.locked, tag=f"lock_{value}",
                          callback=lambda s, a: act(session.set_label_locked, value, a))
-        dpg.add_checkbox(label="" if compact else "show", default_value=label.visible,
-                         tag=f"visible_{value}",
+        with dpg.tooltip(dpg.last_item()):
+            dpg.add_text("Locked: tools leave its voxels alone")
+        dpg.add_checkbox(default_value=label.visible, tag=f"visible_{value}",
                          callback=lambda s, a: act(session.set_label_visible, value, a))
+        with dpg.tooltip(dpg.last_item()):
+            dpg.add_text("Shown in the views")
         dpg.add_selectable(label=f"{label.name} [{value}]", tag=f"label_{value}",
-                           default_value=seg.active_label_value == value, width=-1,
+                           default_value=seg.active_label_value == value, width=NAME_WIDTH,
                            callback=lambda: act(session.set_active_label, value))
     with dpg.popup(f"label_{value}", mousebutton=dpg.mvMouseButton_Right) as popup:
         _popups.append(popup)

@@ -19,6 +19,20 @@ from .harness import RunningApp
 IMAGES = REPO_ROOT / "docs" / "images"
 
 
+def main_window(workdir: Path) -> None:
+    """The sample CT with its TotalSegmentator label map, as `demarcate --sample` opens."""
+    app = RunningApp(["--sample"], workdir).start()
+    try:
+        app.wait_for_item("label_1")
+        app.wait_idle()
+        app.hover("view_axial", 0.62, 0.42)
+        window = app.screenshot("main")[:900, :1400]  # the viewport
+        sitk.WriteImage(sitk.GetImageFromArray(window, isVector=True),
+                        str(IMAGES / "main-window.png"))
+    finally:
+        app.close()
+
+
 def paint_and_interpolate(workdir: Path) -> None:
     app = RunningApp(["--sample"], workdir).start()
     try:
@@ -80,10 +94,9 @@ def _shot(app: RunningApp, name: str) -> Path:
 
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder:
-        paint_and_interpolate(Path(folder))
-    with tempfile.TemporaryDirectory() as folder:
-        file_browser(Path(folder))
+    for shots in (main_window, paint_and_interpolate, file_browser):
+        with tempfile.TemporaryDirectory() as folder:
+            shots(Path(folder))
     print(f"screenshots written to {IMAGES}")
 
 
