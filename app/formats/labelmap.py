@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import atomic_paths
 from ..model.geometry import Geometry
 from ..model.labels import Label, palette_color
 from ..model.segmentation import Segmentation
@@ -78,14 +78,18 @@ def labelmap_paths(seg: Segmentation, path: str | os.PathLike) -> list[Path]:
 
 def write_labelmaps(seg: Segmentation, path: str | os.PathLike,
                     progress: Progress | None = None) -> list[Path]:
-    """One label map per group (uint8 when every value fits, else uint16), each atomic."""
+    """One label map per group (uint8 when every value fits, else uint16).
+
+    The set is replaced together: every file is written and checked as a temporary file
+    before any of them is renamed, so a failure or a kill part-way leaves the old set
+    (one group new and another old would be a segmentation that never existed).
+    """
     targets = labelmap_paths(seg, path)
-    for index, (group, target) in enumerate(zip(seg.groups, targets, strict=True)):
-        report(progress, index / len(targets))
-        largest = max(group.label_values(), default=0)
-        array = group.array.astype(np.uint8 if largest <= 255 else np.uint16)
-        image = to_sitk(array, seg.geometry)
-        with atomic_path(target) as temp:
-            write_sitk(image, temp)
+    with atomic_paths(targets) as temps:
+        for index, (group, temp) in enumerate(zip(seg.groups, temps, strict=True)):
+            report(progress, index / len(targets))
+            largest = max(group.label_values(), default=0)
+            array = group.array.astype(np.uint8 if largest <= 255 else np.uint16)
+            write_sitk(to_sitk(array, seg.geometry), temp)
     report(progress, 1.0)
     return targets

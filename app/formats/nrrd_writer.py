@@ -16,6 +16,7 @@ from ..atomic import atomic_path
 from ..model.geometry import Geometry
 from .nrrd_header import escape
 from .progress import Progress, report
+from .write_check import check_gzip_payload
 
 _TYPE_NAMES = {"u1": "unsigned char", "u2": "unsigned short", "i2": "short", "i4": "int"}
 
@@ -103,3 +104,5 @@ def write_label_nrrd(
             for index, plane in enumerate(flat):
                 stream.write(plane.tobytes())
                 report(progress, (index + 1) / len(flat))
+        handle.flush()
+        check_gzip_payload(temp, len(header), data.nbytes)

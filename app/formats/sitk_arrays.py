@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from ..model.geometry import Geometry
 from .errors import first_line, format_error
+from .write_check import check_written_image
 
 
 def read_sitk(path: str | os.PathLike) -> sitk.Image:
@@ -78,8 +79,10 @@ def to_sitk(array: np.ndarray, geometry: Geometry) -> sitk.Image:
 
 
 def write_sitk(image: sitk.Image, path: str | os.PathLike, *, compress: bool = True) -> None:
-    """Write with SimpleITK; ITK's exceptions become OSError (a write failure, not bad data)."""
+    """Write with SimpleITK and read it back (ITK does not notice a full disk); ITK's
+    exceptions become OSError (a write failure, not bad data)."""
     try:
         sitk.WriteImage(image, os.fspath(path), useCompression=compress)
     except RuntimeError as error:
         raise OSError(f"{os.fspath(path)}: cannot write ({first_line(error)})") from error
+    check_written_image(image, path)

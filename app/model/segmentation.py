@@ -52,9 +52,6 @@ class MetadataState:
     active_label_value: int | None
     unlabeled_locked: bool
 
-    def nbytes(self) -> int:
-        return 256 + sum(128 + 160 * len(g.labels) for g in self.groups)
-
     def difference(self, other: MetadataState) -> tuple[frozenset[int], bool]:
         """(label values whose properties differ, whether the structure differs).
 

@@ -177,3 +177,40 @@ def test_undo_delta_is_cropped_to_the_changed_box():
     assert document.history.nbytes < 10_000
     (delta,) = document.history._undo[0].deltas
     assert delta.box[0] == slice(25, 26)
+
+
+def test_the_budget_counts_what_the_history_really_holds():
+    """tracemalloc measures the history: small brush steps and label edits, each with
+    its boxes, value sets and metadata snapshots, stay within the budget."""
+    import gc
+    import tracemalloc
+
+    from demarcate.model import Label, LabelGroup, Segmentation, SegmentationDocument
+
+    seg = Segmentation((20, 128, 128))
+    seg.groups.append(LabelGroup("Group 0", seg.new_group_array(),
+                                 [Label(v, f"Label {v}") for v in range(1, 42)]))
+    seg.active_label_value = 1
+    budget = 400 * 1024
+    document = SegmentationDocument(seg, undo_budget_bytes=budget)
+    rng = np.random.default_rng(3)
+
+    def edits(count: int) -> None:
+        for index in range(count):
+            z, y, x = (int(v) for v in rng.integers(0, (20, 120, 120)))
+            document.write(MaskRegion(np.ones((1, 4, 5), bool), (z, y, x)))
+            if index % 10 == 0:
+                document.set_label_color(1, tuple(float(c) for c in rng.random(3)))
+
+    edits(50)  # imports and first allocations happen here, not in what is measured
+    document.history.clear()
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    edits(1500)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert document.history.nbytes <= budget
+    assert document.history.undo_depth < 1500, "the budget dropped old steps"
+    assert held <= 1.25 * budget, f"{held} bytes held for a {budget}-byte budget"
