@@ -112,3 +112,38 @@ def test_a_truncated_write_is_caught_before_the_rename(tmp_path, monkeypatch):
         formats.write_segmentation(seg, target)
     assert target.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nii"]
+
+
+def test_a_kill_at_any_moment_leaves_a_whole_old_or_new_label_map_set(tmp_path):
+    """SIGKILL during `convert` to a two-file set, at moments spread over the write:
+    the set reads back all old or all new, and temps go on the next save. (A kill in
+    the microseconds between the two renames is the one window left.)"""
+    import random
+    import time
+
+    source = tmp_path / "source.nrrd"
+    formats.write_segmentation(two_groups(6), source, mitk_version=4)
+    target = tmp_path / "out" / "set.nii"
+    target.parent.mkdir()
+
+    def contents() -> list[bytes]:
+        return [p.read_bytes() for p in sorted(target.parent.glob("set_group*.nii"))]
+
+    formats.write_segmentation(two_groups(1), target)
+    old = contents()
+    started = time.monotonic()
+    subprocess.run([*CONVERT, str(source), str(target)], check=True, capture_output=True)
+    duration = time.monotonic() - started
+    new = contents()
+    rng = random.Random(7)
+    for _ in range(12):
+        formats.write_segmentation(two_groups(1), target)  # back to the old set
+        process = subprocess.Popen([*CONVERT, str(source), str(target)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.0) * duration)  # when to kill, not a wait
+        process.kill()
+        process.wait()
+        assert contents() in (old, new), "a mixed set: one group new, one old"
+    formats.write_segmentation(two_groups(1), target)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["set_group0.nii",
+                                                               "set_group1.nii"]
