@@ -433,3 +433,14 @@ def test_jobs_through_the_session_land_when_polled_and_can_be_cancelled():
     warm = session.start_warm_up()  # compiles in a child, loads here; cache is warm
     session.jobs.wait(warm, 600)
     assert warm.progress == 1.0
+
+
+def test_a_failed_save_keeps_the_document_unsaved_and_says_why(tmp_path):
+    session = make_session()
+    document = session.new_segmentation()
+    session.add_label()
+    events = recorded(session)
+    with pytest.raises(OSError, match="does not exist"):
+        session.jobs.wait(session.save_segmentation(tmp_path / "missing" / "seg.nrrd"))
+    assert document.modified and document.path is None
+    assert [e.message for e in events if e.topic is Topic.ERROR]
