@@ -38,15 +38,7 @@ class RunningApp:
     def __init__(self, args: list[str], workdir: Path) -> None:
         self.workdir = workdir
         self.layout_file = workdir / "layout.json"
-        read_fd, write_fd = os.pipe()
-        self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-             f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-            pass_fds=(write_fd,), stderr=subprocess.DEVNULL,
-        )
-        os.close(write_fd)
-        with os.fdopen(read_fd) as pipe:
-            display = pipe.readline().strip()
+        display = self._start_display()
         self.env = dict(os.environ, DISPLAY=f":{display}",
                         MESA_SHADER_CACHE_DIR=tempfile.mkdtemp(dir=workdir),
                         DEMARCATE_LAYOUT_FILE=str(self.layout_file),
@@ -56,6 +48,31 @@ class RunningApp:
         self.app = subprocess.Popen([sys.executable, "-m", "demarcate", *args], env=self.env,
                                     stdout=self.log, stderr=subprocess.STDOUT)
         self.window_origin = (0, 0)
+
+    def _start_display(self, attempts: int = 3) -> str:
+        """A private Xvfb that answers: the display number it chose, once a client can
+        connect (with other test runs starting servers at the same moment, a server
+        could be gone again before the app connected; then another one is started)."""
+        for _ in range(attempts):
+            read_fd, write_fd = os.pipe()
+            with open(self.workdir / "xvfb.log", "ab") as log:
+                self.xvfb = subprocess.Popen(
+                    ["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
+                     f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+                    pass_fds=(write_fd,), stderr=log)
+            os.close(write_fd)
+            with os.fdopen(read_fd) as pipe:
+                display = pipe.readline().strip()
+            env = dict(os.environ, DISPLAY=f":{display}")
+            deadline = time.monotonic() + 30
+            while display and self.xvfb.poll() is None and time.monotonic() < deadline:
+                if subprocess.run(["xdotool", "getdisplaygeometry"], env=env,
+                                  capture_output=True).returncode == 0:
+                    return display
+                time.sleep(0.1)
+            self.xvfb.kill()
+            self.xvfb.wait()
+        raise AssertionError(f"no X server answered; {(self.workdir / 'xvfb.log').read_text()}")
 
     # --- waiting ----------------------------------------------------------------------
     def wait_for(self, predicate, timeout_s: float = 60.0, what: str = "condition"):
