@@ -1,8 +1,9 @@
-"""Verify gzip payloads completely before ITK decodes them.
+"""Decompress gzip and zlib streams to their end before anything trusts their voxels.
 
-ITK's readers can accept a damaged gzip stream without complaint and return different
-voxels. A corrupted segmentation must be an error, so every gzip stream is decompressed
-here to its end, which checks the CRC-32 and the stored length.
+ITK's readers can accept a damaged stream without complaint and return different voxels,
+and they do not compare the decompressed length with the header. A corrupted file must be
+an error, so every stream is decompressed here to its end, which checks gzip's CRC-32 and
+stored length, and its length is handed back for the caller to compare with its header.
 """
 
 from __future__ import annotations
@@ -10,62 +11,78 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import format_error
-from .nrrd_header import NrrdHeader, is_nrrd, read_header
 from .progress import Progress, report
 
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
+# zlib's window bits for "a zlib or a gzip header, whichever is there" (MetaImage uses both).
+_ZLIB_OR_GZIP = 32 + zlib.MAX_WBITS
 
 
-def verify_gzip(path: str | os.PathLike, offset: int = 0, expected_size: int | None = None,
-                progress: Progress | None = None) -> int:
-    """Decompress the gzip stream that starts at ``offset`` in ``path``; return its length.
-
-    Raises FormatError when the stream is truncated, fails its CRC or length check, or
-    decodes to fewer bytes than ``expected_size``. ``progress`` gets the share of the
-    compressed bytes read so far.
-    """
-    path = Path(path)
-    total = 0
+@contextmanager
+def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn the errors of gzip, zlib and bz2 into one-line FormatErrors naming ``path``."""
     try:
-        with open(path, "rb") as raw:
-            size = max(os.fstat(raw.fileno()).st_size - offset, 1)
-            raw.seek(offset)
-            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                while chunk := stream.read(_CHUNK):
-                    total += len(chunk)
-                    report(progress, min((raw.tell() - offset) / size, 1.0))
+        yield
     except EOFError as error:
         raise format_error(path, f"compressed data is truncated ({error})") from error
     except (OSError, zlib.error) as error:
         raise format_error(path, f"compressed data is corrupt ({error})") from error
-    if expected_size is not None and total < expected_size:
-        raise format_error(
-            path, f"compressed data holds {total} bytes but the header needs {expected_size}"
-        )
+
+
+def position_reporter(raw: BinaryIO, progress: Progress | None) -> Callable[[], None]:
+    """A callback that reports how far ``raw`` has been read from where it is now."""
+    start = raw.tell()
+    size = max(os.fstat(raw.fileno()).st_size - start, 1)
+    return lambda: report(progress, min((raw.tell() - start) / size, 1.0))
+
+
+def drain(stream: BinaryIO, on_chunk: Callable[[], None] | None = None) -> int:
+    """Read ``stream`` to its end; return how many bytes it held."""
+    total = 0
+    while chunk := stream.read(CHUNK):
+        total += len(chunk)
+        if on_chunk is not None:
+            on_chunk()
     return total
 
 
-def verify_nrrd_payload(header: NrrdHeader, progress: Progress | None = None) -> None:
-    """Check the gzip payload of a NRRD file (attached or detached) against its header."""
-    if header.encoding() != "gzip":
-        return
-    expected = None if "byte skip" in header.fields else header.payload_size()
-    data_file = header.data_file()
-    if data_file is not None:
-        verify_gzip(data_file, 0, expected, progress)
-    elif "data file" not in header.fields and "datafile" not in header.fields:
-        verify_gzip(header.path, header.header_bytes, expected, progress)
+def verify_gzip(path: str | os.PathLike, offset: int = 0,
+                progress: Progress | None = None) -> int:
+    """Decompress the gzip stream(s) from ``offset`` in ``path`` to the end; return the length.
 
-
-def verify_file(path: str | os.PathLike, progress: Progress | None = None) -> None:
-    """Check every gzip stream of a file we are about to read: *.gz and gzip NRRD payloads."""
+    Raises FormatError when a stream is truncated or fails its CRC or length check.
+    ``progress`` gets the share of the compressed bytes read so far.
+    """
     path = Path(path)
-    if path.is_dir():
-        return
-    if path.name.lower().endswith(".gz"):
-        verify_gzip(path, progress=progress)
-    elif is_nrrd(path):
-        verify_nrrd_payload(read_header(path), progress)
+    with open(path, "rb") as raw:
+        raw.seek(offset)
+        on_chunk = position_reporter(raw, progress)
+        with decompression_errors(path), gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+            return drain(stream, on_chunk)
+
+
+def verify_zlib(path: str | os.PathLike, offset: int = 0,
+                progress: Progress | None = None) -> int:
+    """Like verify_gzip for one zlib (or gzip) stream, as MetaImage writes: its length."""
+    path = Path(path)
+    inflater = zlib.decompressobj(_ZLIB_OR_GZIP)
+    total = 0
+    with open(path, "rb") as raw:
+        raw.seek(offset)
+        on_chunk = position_reporter(raw, progress)
+        with decompression_errors(path):
+            while not inflater.eof and (block := raw.read(CHUNK)):
+                while block and not inflater.eof:
+                    total += len(inflater.decompress(block, CHUNK))
+                    block = inflater.unconsumed_tail
+                on_chunk()
+            total += len(inflater.flush())
+    if not inflater.eof:
+        raise format_error(path, "compressed data is truncated (the stream has no end)")
+    return total

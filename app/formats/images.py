@@ -1,4 +1,4 @@
-"""Reference images: every format SimpleITK reads, including DICOM series folders."""
+"""Reference images: NRRD and every format SimpleITK reads, including DICOM series folders."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import SimpleITK as sitk
 from ..atomic import atomic_path
 from ..model.image import ReferenceImage
 from .errors import first_line, format_error
-from .gzip_check import verify_file
 from .progress import Progress, part, report
-from .sitk_arrays import arrays_of, geometry_of, read_sitk, to_sitk, write_sitk
+from .sitk_arrays import arrays_of, geometry_of, to_sitk, write_sitk
+from .voxels import read_voxels
 
 
 def _read_dicom_series(folder: Path) -> sitk.Image:
@@ -47,7 +47,8 @@ def _image_name(path: Path) -> str:
 def read_image(path: str | os.PathLike, progress: Progress | None = None) -> ReferenceImage:
     """Read a scalar image as (T, Z, Y, X); refuse RGB/vector images with a clear message.
 
-    Gzip payloads are verified first, because ITK may decode a damaged stream silently.
+    The voxel data is checked against the header first (read_voxels), because ITK may
+    decode a damaged or cut-short file silently.
     """
     path = Path(path)
     if not path.exists():
@@ -55,21 +56,18 @@ def read_image(path: str | os.PathLike, progress: Progress | None = None) -> Ref
     report(progress, 0.0)
     if path.is_dir():
         image = _read_dicom_series(path)
+        array, geometry = arrays_of(image, path), geometry_of(image, path)
     else:
-        verify_file(path, part(progress, 0.0, 0.5))
-        image = read_sitk(path)
+        array, geometry = read_voxels(path, part(progress, 0.0, 0.9))
     report(progress, 0.9)
-    components = image.GetNumberOfComponentsPerPixel()
-    if components > 1:
+    if array.ndim == 5:
         raise format_error(
             path,
-            f"has {components} components per voxel (RGB or vector image); "
+            f"has {array.shape[-1]} components per voxel (RGB or vector image); "
             "Demarcate needs a scalar (grey-value) image",
         )
-    if "complex" in image.GetPixelIDTypeAsString():
+    if np.iscomplexobj(array):
         raise format_error(path, "has complex voxels; Demarcate needs a real-valued image")
-    geometry = geometry_of(image, path)
-    array = arrays_of(image, path)
     return ReferenceImage(array, geometry, name=_image_name(path), source_path=str(path))
 
 

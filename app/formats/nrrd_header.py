@@ -1,8 +1,16 @@
 """Parse and format NRRD headers without touching the voxel payload.
 
-SimpleITK reads the voxels, but the formats built on NRRD (MITK, Slicer) live in the
-header's ``key:=value`` lines, and the gzip check needs to know where the payload starts.
-Parsing the header here keeps both independent of what ITK chooses to expose.
+The formats built on NRRD (MITK, Slicer) live in the header's ``key:=value`` lines, and
+the payload reader needs to know where the data lies and how it is encoded. Parsing the
+header here keeps both independent of what ITK chooses to expose.
+
+Each header line is decoded on its own: as UTF-8, or as latin-1 when that one line is not
+UTF-8. Header values are copied byte for byte by ITK, so an MITK file whose JSON label
+names are UTF-8 can carry a DICOM tag in latin-1 from the image it was made on; decoding
+the whole header as latin-1 because of that one tag garbled every label name ("Läsion"
+became "LÃ¤sion") and the next save wrote the garbled names back. Refusing such a file
+would lock users out of valid MITK files, and a line that is not UTF-8 is latin-1 in
+practice (the other common 8-bit encodings differ from it only in rarely used signs).
 """
 
 from __future__ import annotations
@@ -10,6 +18,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .errors import format_error
 
@@ -33,51 +43,126 @@ NRRD_TYPES = {
     "float": "f4", "double": "f8",
 }  # fmt: skip
 
+# Field names NRRD also accepts without their space, mapped to the spaced spelling.
+_FIELD_ALIASES = {
+    "blocksize": "block size", "spacedimension": "space dimension", "axismins": "axis mins",
+    "axismaxs": "axis maxs", "spacedirections": "space directions", "centerings": "centers",
+    "oldmin": "old min", "oldmax": "old max", "lineskip": "line skip",
+    "byteskip": "byte skip", "sampleunits": "sample units", "spaceunits": "space units",
+    "spaceorigin": "space origin", "measurementframe": "measurement frame",
+    "datafile": "data file",
+}  # fmt: skip
+_ENCODINGS = {"gz": "gzip", "txt": "ascii", "text": "ascii", "bz2": "bzip2"}
+_ENDIANS = {"little": "<", "big": ">"}
+
 
 @dataclass
 class NrrdHeader:
-    """Fields (lower-cased names) and key/value pairs of a NRRD header, in file order."""
+    """Fields (lower-cased names) and key/value pairs of a NRRD header, in file order.
+
+    ``data_list`` holds the file names that follow ``data file: LIST`` in a detached
+    header; ``header_bytes`` is where an attached payload starts.
+    """
 
     path: Path
     fields: dict[str, str] = field(default_factory=dict)
     keyvalues: dict[str, str] = field(default_factory=dict)
     header_bytes: int = 0
+    data_list: list[str] = field(default_factory=list)
+
+    def _int(self, name: str, default: int) -> int:
+        text = self.fields.get(name)
+        if text is None:
+            return default
+        try:
+            return int(text)
+        except ValueError:
+            raise format_error(self.path, f"NRRD field '{name}' is not a whole number: "
+                               f"{text!r}") from None
 
     def sizes(self) -> list[int]:
-        return [int(v) for v in self.fields.get("sizes", "").split()]
+        """The axis lengths, fastest first; FormatError unless they match 'dimension'."""
+        try:
+            sizes = [int(v) for v in self.fields.get("sizes", "").split()]
+        except ValueError:
+            raise format_error(self.path, "NRRD 'sizes' are not whole numbers") from None
+        if not sizes:
+            raise format_error(self.path, "NRRD header lacks 'sizes'")
+        if min(sizes) < 1:
+            raise format_error(self.path, f"NRRD sizes {sizes} include an empty axis")
+        dimension = self._int("dimension", len(sizes))
+        if dimension != len(sizes):
+            raise format_error(
+                self.path, f"NRRD dimension is {dimension} but {len(sizes)} sizes are given"
+            )
+        return sizes
 
     def kinds(self) -> list[str]:
         return self.fields.get("kinds", "").split()
 
     def encoding(self) -> str:
         value = self.fields.get("encoding", "raw").strip().lower()
-        return {"gz": "gzip", "txt": "ascii", "text": "ascii", "bz2": "bzip2"}.get(value, value)
+        return _ENCODINGS.get(value, value)
 
-    def item_size(self) -> int | None:
-        code = NRRD_TYPES.get(self.fields.get("type", "").strip().lower())
-        return int(code[1]) if code else None
+    def dtype(self) -> np.dtype:
+        """The voxel type with the byte order of the payload (required for binary data)."""
+        name = " ".join(self.fields.get("type", "").lower().split())
+        code = NRRD_TYPES.get(name)
+        if code is None:
+            raise format_error(self.path, f"NRRD type {name!r} is not supported")
+        if code[1] == "1" or self.encoding() == "ascii":
+            return np.dtype(code)
+        endian = self.fields.get("endian", "").strip().lower()
+        if endian not in _ENDIANS:
+            raise format_error(self.path, f"NRRD header needs 'endian: little' or 'endian: "
+                               f"big' for type {name!r} (it says {endian or 'nothing'!r})")
+        return np.dtype(_ENDIANS[endian] + code)
 
-    def payload_size(self) -> int | None:
-        """Bytes the voxels take once decoded, or None for types we cannot size."""
-        item = self.item_size()
-        sizes = self.sizes()
-        if item is None or not sizes:
-            return None
-        total = item
-        for size in sizes:
-            total *= size
-        return total
+    def line_skip(self) -> int:
+        skip = self._int("line skip", 0)
+        if skip < 0:
+            raise format_error(self.path, f"NRRD line skip {skip} is negative")
+        return skip
 
-    def data_file(self) -> Path | None:
-        """The detached data file of a .nhdr, or None when the payload follows the header."""
-        value = self.fields.get("data file") or self.fields.get("datafile")
+    def byte_skip(self) -> int:
+        """Bytes before the data; -1 means the data ends the file (-N-1: N bytes after it)."""
+        return self._int("byte skip", 0)
+
+    def data_files(self) -> list[Path]:
+        """The detached data files in order; empty when the payload follows the header.
+
+        ``data file`` names one file, ``LIST`` the files on the lines after it, or a
+        printf pattern with first, last and step numbers (``slice%03d.raw 1 30 1``).
+        """
+        value = self.fields.get("data file")
         if value is None:
-            return None
-        value = value.strip()
-        if value.upper().startswith("LIST") or len(value.split()) > 1:
-            return None  # several data files: too unusual to check, left to ITK
-        data = Path(value)
-        return data if data.is_absolute() else self.path.parent / data
+            return []
+        words = value.split()
+        if words and words[0].upper() == "SKIPLIST":
+            raise format_error(self.path, "NRRD 'data file: SKIPLIST' is not supported")
+        if words and words[0].upper() == "LIST":
+            names = self.data_list
+        elif len(words) >= 4 and "%" in words[0]:
+            names = _numbered_names(self.path, words)
+        else:
+            names = [value.strip()]
+        if not names:
+            raise format_error(self.path, "NRRD 'data file: LIST' names no files")
+        return [self.path.parent / name for name in names]  # an absolute name stays absolute
+
+
+def _numbered_names(path: Path, words: list[str]) -> list[str]:
+    try:
+        first, last, step = (int(w) for w in words[1:4])
+    except ValueError:
+        raise format_error(path, f"NRRD data file numbers are not whole: {words[1:4]}") from None
+    if step == 0 or (last - first) * step < 0:
+        raise format_error(path, f"NRRD data file numbers {first} to {last} by {step} are empty")
+    try:
+        return [words[0] % number for number in range(first, last + (1 if step > 0 else -1),
+                                                      step)]
+    except (TypeError, ValueError):
+        raise format_error(path, f"NRRD data file pattern {words[0]!r} is not valid") from None
 
 
 def unescape(value: str) -> str:
@@ -114,19 +199,40 @@ def _read_header_bytes(path: Path) -> tuple[bytes, int]:
                 raise format_error(path, "NRRD header has no end (no blank line found)")
 
 
+def _decode_line(raw: bytes) -> str:
+    """UTF-8, or latin-1 for this one line when it is not UTF-8 (see the module doc)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _add_field(header: NrrdHeader, name: str, value: str) -> str:
+    """Store a field under its canonical name, which is returned."""
+    name = " ".join(name.lower().split())
+    name = _FIELD_ALIASES.get(name, name)
+    if name in header.fields:
+        raise format_error(header.path, f"NRRD field '{name}' is given twice")
+    header.fields[name] = value.strip()
+    return name
+
+
+def _lists_files(value: str) -> bool:
+    """``data file: LIST`` (or SKIPLIST): the header's remaining lines are file names."""
+    words = value.split()
+    return bool(words) and words[0].upper() in ("LIST", "SKIPLIST")
+
+
 def read_header(path: str | os.PathLike) -> NrrdHeader:
     """Parse the header of a NRRD (.nrrd or .nhdr) file; FormatError if it is not NRRD."""
     path = Path(path)
     raw, length = _read_header_bytes(path)
     if not raw.startswith(b"NRRD000"):
         raise format_error(path, "not a NRRD file (no NRRD000x magic line)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
     header = NrrdHeader(path, header_bytes=length)
-    for line in text.splitlines()[1:]:
-        line = line.rstrip("\r")
+    lines = iter(raw.split(b"\n")[1:])
+    for raw_line in lines:
+        line = _decode_line(raw_line.rstrip(b"\r"))
         if not line or line.startswith("#"):
             continue
         kv = line.find(":=")
@@ -134,7 +240,10 @@ def read_header(path: str | os.PathLike) -> NrrdHeader:
         if kv >= 0 and (sep < 0 or kv < sep):
             header.keyvalues[unescape(line[:kv])] = unescape(line[kv + 2 :])
         elif sep >= 0:
-            header.fields[line[:sep].strip().lower()] = line[sep + 2 :].strip()
+            name = _add_field(header, line[:sep], line[sep + 2 :])
+            if name == "data file" and _lists_files(header.fields[name]):
+                names = (_decode_line(entry.rstrip(b"\r")).strip() for entry in lines)
+                header.data_list = [name for name in names if name]
         else:
             raise format_error(path, f"malformed NRRD header line: {line[:80]!r}")
     return header

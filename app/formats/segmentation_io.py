@@ -1,7 +1,7 @@
 """Read and write segmentations in whichever format the file (or suffix) says.
 
-Reading: gzip streams are verified, NRRD headers decide between MITK, legacy MITK,
-Slicer and plain label maps, SimpleITK decodes the voxels, and ``build_segmentation``
+Reading: NRRD headers decide between MITK, legacy MITK, Slicer and plain label maps,
+``read_voxels`` decodes the voxels (checked against the header), and ``build_segmentation``
 applies the shared rules (reference grid, values described by the header, uint16).
 """
 
@@ -15,14 +15,13 @@ from ..model.image import ReferenceImage
 from ..model.segmentation import Segmentation
 from .decoded import Decoded, build_segmentation
 from .errors import format_error
-from .gzip_check import verify_file
 from .labelmap import decode_labelmap, write_labelmaps
 from .mitk import decode_legacy_mitk, decode_mitk, is_legacy_mitk, is_mitk, write_mitk
 from .nrrd_header import is_nrrd, read_header
 from .paths import display_name
 from .progress import Progress, part, report
-from .sitk_arrays import arrays_of, geometry_of, read_sitk
 from .slicer import decode_slicer, is_slicer, write_slicer
+from .voxels import read_voxels
 
 Reference = ReferenceImage | tuple[Geometry, tuple[int, ...]]
 LABELMAP_WRITE_SUFFIXES = (".nii", ".nii.gz", ".mha", ".mhd")
@@ -88,12 +87,9 @@ def read_segmentation(
     if not path.is_file():
         raise format_error(path, "no such file")
     report(progress, 0.0)
-    verify_file(path, part(progress, 0.0, 0.5))
     kind, keyvalues = _detect(path)
-    image = read_sitk(path)
+    array, geometry = read_voxels(path, part(progress, 0.0, 0.8))
     report(progress, 0.8)
-    geometry = geometry_of(image, path)
-    array = arrays_of(image, path)
     decoded: Decoded
     if kind == "mitk":
         decoded = decode_mitk(keyvalues, array, geometry, path)

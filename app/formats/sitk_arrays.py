@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from ..model.geometry import Geometry
 from .errors import first_line, format_error
+from .layout import as_tzyx, dimension_error
 from .write_check import check_written_image
 
 
@@ -42,21 +43,15 @@ def geometry_of(image: sitk.Image, path: str | os.PathLike) -> Geometry:
         # quirk) is ignored.
         time_step = abs(direction[3, 3]) * spacing[3] if abs(direction[3, 3]) > 1e-9 else 1.0
         return Geometry(spacing[:3], origin[:3], direction[:3, :3], time_step_ms=time_step)
-    raise format_error(path, f"{dim}D images are not supported (2D, 3D and 3D+t are)")
+    raise dimension_error(path, dim)
 
 
 def arrays_of(image: sitk.Image, path: str | os.PathLike) -> np.ndarray:
     """Voxels as (T, Z, Y, X), or (T, Z, Y, X, C) for multi-component images."""
-    array = sitk.GetArrayFromImage(image)
-    components = image.GetNumberOfComponentsPerPixel()
-    spatial_ndim = array.ndim - (1 if components > 1 else 0)
-    if spatial_ndim == 2:
-        array = array[np.newaxis, np.newaxis]
-    elif spatial_ndim == 3:
-        array = array[np.newaxis]
-    elif spatial_ndim != 4:
-        raise format_error(path, f"{spatial_ndim}D images are not supported")
-    return array
+    dim = image.GetDimension()
+    if dim not in (2, 3, 4):
+        raise dimension_error(path, dim)
+    return as_tzyx(sitk.GetArrayFromImage(image), min(dim, 3), dim == 4)
 
 
 def to_sitk(array: np.ndarray, geometry: Geometry) -> sitk.Image:
