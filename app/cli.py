@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -86,6 +87,27 @@ def _print_text(info: dict) -> None:
                   f"{label['opacity']:g}  {flags}  {label['voxels']} voxels")
 
 
+def finite_or_null(value):
+    """``value`` with every NaN or infinite float replaced by None.
+
+    JSON has no spelling for them (``json.dumps`` would print a bare ``NaN`` that JSON
+    readers refuse), and ``info`` should describe, not refuse, a float image that holds
+    NaN voxels (common outside a mask): its intensity range prints as null.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(item) for item in value]
+    return value
+
+
+def print_json(info: dict, indent: int | None = None) -> None:
+    """Print strict JSON: one object that any JSON reader accepts."""
+    print(json.dumps(finite_or_null(info), indent=indent, allow_nan=False))
+
+
 def system_info() -> dict:
     from .gpu.backend import describe_backend
 
@@ -94,8 +116,7 @@ def system_info() -> dict:
 
 def run_info(args: argparse.Namespace) -> int:
     if args.system:
-        info = system_info()
-        print(json.dumps(info, indent=None if args.json else 2))
+        print_json(system_info(), indent=None if args.json else 2)
         return 0
     if args.path is None:
         raise formats.FormatError("info needs a PATH (or --system)")
@@ -107,7 +128,7 @@ def run_info(args: argparse.Namespace) -> int:
     else:
         info = image_info(formats.read_image(path))
     if args.json:
-        print(json.dumps(info))
+        print_json(info)
     else:
         _print_text(info)
     return 0

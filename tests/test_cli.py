@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .formats.label_files import mitk_file
+
 
 def run(*args, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "demarcate", *map(str, args)],
@@ -155,3 +157,64 @@ def test_convert_rounds_a_float_label_map_only_when_asked(tmp_path):
     assert run("convert", source, tmp_path / "out.nrrd", "--round").returncode == 0
     converted = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "out.nrrd")))
     assert converted[2, 2, 2] == 1 and (converted == 2).sum() == 23
+
+
+def strict_json(text: str):
+    """json.loads as a strict JSON reader: a bare NaN or Infinity is refused."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_info_json_is_strict_json_with_null_for_nan(tmp_path):
+    """A float image with NaN voxels (common outside a mask) is described, and its
+    intensity range prints as null instead of a bare NaN that JSON readers refuse."""
+    import numpy as np
+    import SimpleITK as sitk
+
+    voxels = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    voxels[0, 0, 0] = np.nan
+    sitk.WriteImage(sitk.GetImageFromArray(voxels), str(tmp_path / "nan.nrrd"))
+    done = run("info", tmp_path / "nan.nrrd", "--json")
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout)["intensity_range"] == [None, None]
+
+
+def test_info_json_is_strict_json_on_every_real_segmentation(shared_data):
+    paths = [*(shared_data / "seg/mitk").glob("*.nrrd"), *(shared_data / "seg").rglob("*.seg.nrrd")]
+    assert len(paths) == 4
+    for path in paths:
+        done = run("info", path, "--json")
+        assert done.returncode == 0, done.stderr
+        strict_json(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        ({"org.mitk.multilabel.segmentation.labelgroups":
+          '[{"labels":[{"value":1,"name":"a","opacity":NaN}]}]'}, "NaN is not a JSON number"),
+        ({"org_mitk_timegeometry_timepoints": "0 nan nan"}, "time point 'nan'"),
+    ],
+    ids=["nan-opacity", "nan-time-points"],
+)
+def test_convert_refuses_nan_instead_of_writing_an_unreadable_file(tmp_path, keys, problem):
+    """Issue #16 item 7: convert used to write these, and neither Demarcate nor MITK could
+    read the result (a bare NaN in the label JSON, a NaN time axis in the NRRD)."""
+    source = mitk_file(tmp_path / "source.nrrd", time_steps=2, **keys)
+    target = tmp_path / "out.nrrd"
+    done = run("convert", source, target, "--mitk-version", 4)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"demarcate convert: {source}: ")
+    assert problem in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+
+
+def test_convert_of_a_sound_4d_mitk_file_reads_back(tmp_path):
+    source = mitk_file(tmp_path / "source.nrrd", time_steps=2,
+                       org_mitk_timegeometry_timepoints="0 40 80")
+    done = run("convert", source, tmp_path / "out.nrrd", "--mitk-version", 4)
+    assert done.returncode == 0, done.stderr
+    result = info(tmp_path / "out.nrrd")
+    assert result["time_steps"] == 2 and result["groups"][0]["labels"][0]["opacity"] == 0.5

@@ -15,6 +15,7 @@ import numpy as np
 from ..model.geometry import Geometry
 from ..model.labels import MAX_LABEL_VALUE, Label
 from ..model.segmentation import LABEL_DTYPE, LabelGroup, Segmentation
+from .checks import check_geometry
 from .errors import format_error
 from .grid import fit_to_reference
 
@@ -44,24 +45,29 @@ def split_components(array: np.ndarray) -> list[np.ndarray]:
     return [array]
 
 
-def renumber_duplicates(groups: list[DecodedGroup]) -> None:
+def renumber_duplicates(groups: list[DecodedGroup], path: str | os.PathLike) -> None:
     """Give labels that reuse a value of an earlier group a new, unused value.
 
     Slicer (and pre-2023 MITK) allow the same value in two layers; Demarcate's values are
     unique across groups, so later duplicates move to max+1, ... and keep their names.
+    One value twice in one group cannot be told apart in its voxels: that is an error.
     """
     seen: set[int] = set()
     next_value = max((label.value for g in groups for label in g.labels), default=0) + 1
-    for group in groups:
+    for index, group in enumerate(groups):
+        own: set[int] = set()
         mapping: dict[int, int] = {}
         for label in group.labels:
+            if label.value in own:
+                raise format_error(path, f"group {index} describes label value {label.value} twice")
+            own.add(label.value)
             if label.value in seen:
                 if next_value > MAX_LABEL_VALUE:
-                    raise ValueError("no free label value left to renumber a duplicate")
+                    raise format_error(path, "no free label value left to renumber a duplicate")
                 mapping[label.value] = next_value
                 label.value = next_value
                 next_value += 1
-            seen.add(label.value)
+        seen |= own | set(mapping.values())
         if mapping:
             source = group.array.astype(LABEL_DTYPE)
             result = source.copy()
@@ -109,6 +115,7 @@ def build_segmentation(
         geometry, time_steps = reference_geometry, ref_steps
     for group, array in zip(decoded.groups, arrays, strict=True):
         group.array = array
+    check_geometry(geometry, path, time_steps)
     _check_values(decoded, path)
     seg = Segmentation(
         tuple(arrays[0].shape[1:]),

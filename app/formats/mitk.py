@@ -15,7 +15,7 @@ label per ``org.mitk.label_NNN_NNNNN`` key.
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -24,8 +24,17 @@ import numpy as np
 
 from ..model.geometry import Geometry
 from ..model.segmentation import Segmentation
+from .checks import (
+    check_geometry,
+    check_group_names,
+    check_labels,
+    parse_integer,
+    parse_number,
+    shown,
+)
 from .decoded import Decoded, DecodedGroup, renumber_duplicates, split_components
 from .errors import format_error
+from .json_text import dump_json, load_json
 from .mitk_json import group_to_json, groups_from_json
 from .mitk_xml import label_from_xml
 from .nrrd_writer import write_label_nrrd
@@ -43,6 +52,8 @@ OWN_KEYS = (MODALITY_KEY, VERSION_KEY, GROUPS_KEY, UNLABELED_LOCK_KEY, TIME_TYPE
             TIME_POINTS_KEY)
 READ_VERSIONS = (1, 2, 3, 4)
 WRITE_VERSIONS = (1, 2, 3, 4)
+_FLAGS = {"0": False, "false": False, "1": True, "true": True}
+_MAX_GROUPS = 65535
 
 
 def is_mitk(keyvalues: dict[str, str]) -> bool:
@@ -79,7 +90,9 @@ def decode_mitk(
     try:
         version = int(text.strip())
     except ValueError:
-        raise format_error(path, f"MITK segmentation version {text!r} is not a number") from None
+        raise format_error(
+            path, f"MITK segmentation version {shown(text)} is not a number"
+        ) from None
     if version not in READ_VERSIONS:
         raise format_error(
             path,
@@ -88,13 +101,10 @@ def decode_mitk(
         )
     if GROUPS_KEY not in keyvalues:
         raise format_error(path, f"MITK segmentation header lacks '{GROUPS_KEY}'")
-    try:
-        data = json.loads(keyvalues[GROUPS_KEY])
-    except json.JSONDecodeError as error:
-        raise format_error(path, f"label groups are not valid JSON ({error})") from error
+    data = load_json(keyvalues[GROUPS_KEY], path, "label groups are")
     groups = groups_from_json(data, path)
     arrays = _groups_of(array, len(groups), path)
-    geometry = _with_time_step(geometry, keyvalues.get(TIME_POINTS_KEY))
+    geometry = _with_time_step(geometry, keyvalues.get(TIME_POINTS_KEY), path)
     return Decoded(
         [
             DecodedGroup(name or f"Group {index}", arr, labels, extra)
@@ -104,17 +114,25 @@ def decode_mitk(
         "mitk",
         version,
         {k: v for k, v in keyvalues.items() if k not in OWN_KEYS},
-        keyvalues.get(UNLABELED_LOCK_KEY, "0").strip().lower() in ("1", "true"),
+        _unlabeled_lock(keyvalues.get(UNLABELED_LOCK_KEY, "0"), path),
     )
 
 
-def _with_time_step(geometry: Geometry, time_points: str | None) -> Geometry:
-    """The frame interval from MITK's time points (the only place MITK reads it from)."""
-    try:
-        points = [float(v) for v in (time_points or "").split()]
-    except ValueError:
-        return geometry
-    if len(points) < 2 or points[1] <= points[0]:
+def _unlabeled_lock(text: str, path: str | os.PathLike) -> bool:
+    flag = _FLAGS.get(text.strip().lower())
+    if flag is None:
+        raise format_error(path, f"'{UNLABELED_LOCK_KEY}' {shown(text)} is not 0 or 1")
+    return flag
+
+
+def _with_time_step(geometry: Geometry, time_points: str | None,
+                    path: str | os.PathLike) -> Geometry:
+    """The frame interval from MITK's time points (the only place MITK reads it from):
+    the bounds of each time step, so finite and increasing."""
+    points = [parse_number(v, path, "time point") for v in (time_points or "").split()]
+    if any(later <= earlier for earlier, later in itertools.pairwise(points)):
+        raise format_error(path, f"time points {shown(time_points)} do not increase")
+    if len(points) < 2:
         return geometry
     return replace(geometry, time_step_ms=points[1] - points[0])
 
@@ -131,16 +149,15 @@ def decode_legacy_mitk(
     keyvalues: dict[str, str], array: np.ndarray, geometry: Geometry, path: str | os.PathLike
 ) -> Decoded:
     """Decode a pre-2023 MITK LabelSetImage (XML label per header key)."""
-    try:
-        layers = int(keyvalues.get("layers", "1"))
-    except ValueError:
-        raise format_error(path, "legacy MITK header has a bad 'layers' count") from None
+    layers = parse_integer(keyvalues.get("layers", "1"), 1, _MAX_GROUPS, path,
+                           "legacy MITK 'layers' count")
     arrays = _groups_of(array, layers, path)
     groups = []
     for layer in range(layers):
-        count_text = keyvalues.get(f"layer_{layer:03d}", "0")
+        count = parse_integer(keyvalues.get(f"layer_{layer:03d}", "0"), 0, _MAX_GROUPS, path,
+                              f"legacy MITK label count of layer {layer}")
         labels = []
-        for index in range(int(count_text) if count_text.strip().isdigit() else 0):
+        for index in range(count):
             xml = _legacy_key(keyvalues, f"label_{layer:03d}_{index:05d}")
             if xml is None:
                 raise format_error(path, f"legacy MITK header lacks label {index} of layer {layer}")
@@ -152,7 +169,7 @@ def decode_legacy_mitk(
             if label is not None:
                 labels.append(label)
         groups.append(DecodedGroup(f"Group {layer}", arrays[layer], labels))
-    renumber_duplicates(groups)
+    renumber_duplicates(groups, path)
     own = ("modality", "layers")
     extra = {
         k: v
@@ -167,6 +184,9 @@ def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1,
     """Write an MITK multilabel .nrrd of the given format version (1 = MITK 2023.04)."""
     if version not in WRITE_VERSIONS:
         raise format_error(path, f"cannot write MITK segmentation version {version}")
+    check_geometry(seg.geometry, path, seg.stored_time_steps)
+    check_labels(seg.labels, path)
+    check_group_names((group.name for group in seg.groups), path)
     groups = [
         group_to_json(group.name if version >= 2 else None, group.labels, group.extra, version)
         for group in seg.groups
@@ -176,7 +196,7 @@ def write_mitk(seg: Segmentation, path: str | os.PathLike, version: int = 1,
         {
             MODALITY_KEY: MODALITY,
             VERSION_KEY: str(version),
-            GROUPS_KEY: json.dumps(groups, separators=(",", ":"), ensure_ascii=False),
+            GROUPS_KEY: dump_json(groups, path, separators=(",", ":")),
             UNLABELED_LOCK_KEY: "1" if seg.unlabeled_locked else "0",
         }
     )

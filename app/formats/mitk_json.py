@@ -20,7 +20,8 @@ import os
 
 import numpy as np
 
-from ..model.labels import Label
+from ..model.labels import MAX_LABEL_VALUE, Label
+from .checks import check_color, check_name, in_range, shown, unit
 from .errors import format_error
 
 LABEL_KEYS = ("color", "locked", "name", "opacity", "value", "visible")
@@ -33,14 +34,10 @@ def _float32(value: float) -> float:
 
 
 def _color(value, path: str | os.PathLike, where: str) -> tuple[float, float, float]:
+    """MITK 2023.04 wraps the colour as {"type": "ColorProperty", "value": [r, g, b]}."""
     if isinstance(value, dict):
         value = value.get("value")
-    if not isinstance(value, list) or len(value) != 3:
-        raise format_error(path, f"{where}: colour {value!r} is not [r, g, b]")
-    try:
-        return tuple(float(c) for c in value)
-    except (TypeError, ValueError):
-        raise format_error(path, f"{where}: colour {value!r} is not numeric") from None
+    return check_color(value, path, f"{where}: colour")
 
 
 def label_from_json(entry, path: str | os.PathLike, where: str) -> Label:
@@ -49,28 +46,19 @@ def label_from_json(entry, path: str | os.PathLike, where: str) -> Label:
         raise format_error(path, f"{where}: a label entry is not a JSON object")
     if "value" not in entry:
         raise format_error(path, f"{where}: a label entry has no 'value'")
-    value = entry["value"]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise format_error(path, f"{where}: label value {value!r} is not in 1..65535")
-    name = entry.get("name", f"Label {value}")
-    if not isinstance(name, str):
-        raise format_error(path, f"{where}: label {value} has a non-text name")
-    color = (
-        _color(entry["color"], path, f"{where}, label {value}")
-        if "color" in entry
-        else (0.0, 0.0, 0.0)
-    )
+    value = in_range(entry["value"], 1, MAX_LABEL_VALUE, path, f"{where}: label value")
+    where = f"{where}, label {value}"
+    name = check_name(entry.get("name", f"Label {value}"), path, f"{where}: name")
+    color = _color(entry["color"], path, where) if "color" in entry else (0.0, 0.0, 0.0)
     flags = {}
     for key, default in (("locked", True), ("visible", True)):
         flag = entry.get(key, default)
         if not isinstance(flag, bool):
-            raise format_error(path, f"{where}: label {value} has '{key}' = {flag!r}")
+            raise format_error(path, f"{where}: '{key}' {shown(flag)} is not true or false")
         flags[key] = flag
-    opacity = entry.get("opacity", 0.6)
-    if isinstance(opacity, bool) or not isinstance(opacity, int | float):
-        raise format_error(path, f"{where}: label {value} has opacity {opacity!r}")
+    opacity = unit(entry.get("opacity", 0.6), path, f"{where}: opacity")
     extra = {k: v for k, v in entry.items() if k not in LABEL_KEYS}
-    return Label(value, name, color, float(opacity), flags["visible"], flags["locked"], extra)
+    return Label(value, name, color, opacity, flags["visible"], flags["locked"], extra)
 
 
 def label_to_json(label: Label, version: int) -> dict:
@@ -118,12 +106,14 @@ def groups_from_json(data, path: str | os.PathLike) -> list[tuple[str | None, li
         if not isinstance(entry, dict):
             raise format_error(path, f"{where} is not a JSON object")
         name = entry.get("name")
-        if name is not None and not isinstance(name, str):
-            raise format_error(path, f"{where} has a non-text name")
-        jlabels = entry.get("labels") or []
+        if name is not None:
+            check_name(name, path, f"{where}: name", empty_ok=True)
+        jlabels = entry.get("labels", [])
+        if jlabels is None:
+            jlabels = []  # MITK 2023.04 writes null for an empty group
         if not isinstance(jlabels, list):
             raise format_error(path, f"{where}: 'labels' is not a list")
         labels = [label_from_json(label, path, where) for label in jlabels]
         extra = {k: v for k, v in entry.items() if k not in ("labels", "name")}
-        groups.append((name, labels, extra))
+        groups.append((name or None, labels, extra))  # "" and no name both mean none
     return groups

@@ -17,58 +17,82 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from ..model.labels import Label
+from ..model.labels import MAX_LABEL_VALUE, Label
+from .checks import check_color, check_name, parse_integer, parse_number, shown, unit
 from .errors import format_error
 
-_NUMBER_TAGS = ("unsigned", "int", "uint", "ushort", "float", "double", "string")
+_VALUE_TAGS = ("unsigned", "int", "uint", "ushort", "float", "double", "string")
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _float_text(value: float) -> str:
     return f"{float(np.float32(value)):.9g}"
 
 
-def _property_value(element: ET.Element):
-    child = next(iter(element), None)
+def _value_elements(element: ET.Element) -> dict[str, ET.Element]:
+    """The value element (first child) of each ``<property key="..">``, by key."""
+    props = {}
+    for prop in element.iter("property"):
+        key = prop.get("key")
+        child = next(iter(prop), None)
+        if key and child is not None:
+            props[key] = child
+    return props
+
+
+def _text(child: ET.Element, path: str | os.PathLike, what: str) -> str:
+    text = child.get("value")
+    if child.tag.lower() not in _VALUE_TAGS or text is None:
+        raise format_error(path, f"{what} is an element {shown(child.tag)} without a value")
+    return text
+
+
+def _number(child: ET.Element, path: str | os.PathLike, what: str) -> float:
+    return parse_number(_text(child, path, what), path, what)
+
+
+def _flag(child: ET.Element | None, path: str | os.PathLike, what: str) -> bool:
     if child is None:
-        return None
-    tag = child.tag.lower()
-    if tag == "color":
-        return tuple(float(child.get(c, "0")) for c in "rgb")
-    if tag == "bool":
-        return child.get("value", "false").strip().lower() in ("true", "1")
-    if tag in _NUMBER_TAGS:
-        return child.get("value")
-    return None
+        return True  # MITK's default for both 'visible' and 'locked'
+    text = child.get("value", "") if child.tag.lower() == "bool" else ""
+    flag = _FLAGS.get(text.strip().lower())
+    if flag is None:
+        raise format_error(path, f"{what} {shown(text)} is not true or false")
+    return flag
+
+
+def _color(child: ET.Element, path: str | os.PathLike, what: str) -> tuple[float, float, float]:
+    if child.tag.lower() != "color":
+        raise format_error(path, f"{what} is an element {shown(child.tag)}, not 'color'")
+    return check_color(
+        [parse_number(child.get(c, "0"), path, what) for c in "rgb"], path, what
+    )
 
 
 def label_from_xml(element: ET.Element, path: str | os.PathLike, where: str) -> Label | None:
     """A Label from a ``<Label>`` element; None for MITK's "unlabeled" entry (value 0)."""
-    props = {}
-    for prop in element.iter("property"):
-        key = prop.get("key")
-        if key:
-            props[key] = _property_value(prop)
-    try:
-        value = int(float(props["value"]))
-    except (KeyError, TypeError, ValueError):
-        raise format_error(path, f"{where}: a label has no valid 'value' property") from None
+    props = _value_elements(element)
+    if "value" not in props:
+        raise format_error(path, f"{where}: a label has no 'value' property")
+    text = _text(props["value"], path, f"{where}: label value")
+    value = parse_integer(text, 0, MAX_LABEL_VALUE, path, f"{where}: label value")
     if value == 0:
         return None
-    if not 1 <= value <= 65535:
-        raise format_error(path, f"{where}: label value {value} is not in 1..65535")
-    try:
-        opacity = float(props.get("opacity") if props.get("opacity") is not None else 0.6)
-    except ValueError:
-        raise format_error(path, f"{where}: label {value} has a bad opacity") from None
-    color = props.get("color")
-    return Label(
-        value,
-        str(props.get("name") or f"Label {value}"),
-        color if isinstance(color, tuple) else (0.0, 0.0, 0.0),
-        opacity,
-        bool(props.get("visible", True)),
-        bool(props.get("locked", True)),
+    where = f"{where}, label {value}"
+    name = (
+        check_name(_text(props["name"], path, f"{where}: name"), path, f"{where}: name")
+        if "name" in props
+        else f"Label {value}"
     )
+    color = _color(props["color"], path, f"{where}: colour") if "color" in props else (0, 0, 0)
+    opacity = (
+        unit(_number(props["opacity"], path, f"{where}: opacity"), path, f"{where}: opacity")
+        if "opacity" in props
+        else 0.6
+    )
+    visible = _flag(props.get("visible"), path, f"{where}: 'visible'")
+    locked = _flag(props.get("locked"), path, f"{where}: 'locked'")
+    return Label(value, name, color, opacity, visible, locked)
 
 
 def _property(parent: ET.Element, key: str, type_name: str, tag: str, **attributes) -> None:

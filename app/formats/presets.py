@@ -10,20 +10,22 @@ layers="N">`` holding ``<Layer index="i" labels="n">`` elements of ``<Label>``s
 
 from __future__ import annotations
 
-import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..atomic import write_text_atomic
 from ..model.preset import LabelSetPreset, PresetGroup
+from .checks import check_group_names, check_labels, check_name, in_range, parse_integer, shown
 from .errors import format_error
+from .json_text import dump_json, load_json
 from .mitk_json import group_to_json, groups_from_json
 from .mitk_xml import label_from_xml, label_to_xml
 from .paths import display_name
 
 PRESET_TYPE = "org.mitk.multilabel.segmentation.preset"
 PRESET_VERSION = 4
+_MAX_LAYERS = 65535
 
 
 def _preset_name(path: Path) -> str:
@@ -32,17 +34,12 @@ def _preset_name(path: Path) -> str:
 
 
 def _read_json(path: Path, text: str) -> LabelSetPreset:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise format_error(path, f"preset is not valid JSON ({error})") from error
+    data = load_json(text, path, "preset is")
     if not isinstance(data, dict) or "groups" not in data:
         raise format_error(path, "preset JSON has no 'groups'")
     if data.get("type", PRESET_TYPE) != PRESET_TYPE:
-        raise format_error(path, f"JSON type {data.get('type')!r} is not an MITK preset")
-    version = data.get("version", PRESET_VERSION)
-    if not isinstance(version, int) or not 1 <= version <= PRESET_VERSION:
-        raise format_error(path, f"preset version {version!r} is unknown")
+        raise format_error(path, f"JSON type {shown(data.get('type'))} is not an MITK preset")
+    in_range(data.get("version", PRESET_VERSION), 1, PRESET_VERSION, path, "preset version")
     groups = [
         PresetGroup(name, labels) for name, labels, _ in groups_from_json(data["groups"], path)
     ]
@@ -58,21 +55,21 @@ def _read_xml(path: Path, text: str) -> LabelSetPreset:
     if root.tag != "LabelSetImagePreset" and not layers:
         raise format_error(path, f"XML root <{root.tag}> is not a LabelSetImagePreset")
 
-    def index_of(pair):
-        position, layer = pair
-        try:
-            return int(layer.get("index", position))
-        except ValueError:
-            return position
-
+    indices = [
+        parse_integer(layer.get("index", str(position)), 0, _MAX_LAYERS, path, "layer index")
+        for position, layer in enumerate(layers)
+    ]
     groups = []
-    for _, layer in sorted(enumerate(layers), key=index_of):
+    for _, layer in sorted(zip(indices, layers, strict=True), key=lambda pair: pair[0]):
         labels = [
             label
             for element in layer.findall("Label")
             if (label := label_from_xml(element, path, f"layer {len(groups)}")) is not None
         ]
-        groups.append(PresetGroup(layer.get("name"), labels))
+        name = layer.get("name")
+        if name is not None:
+            check_name(name, path, f"layer {len(groups)}: name", empty_ok=True)
+        groups.append(PresetGroup(name, labels))
     return LabelSetPreset(groups, _preset_name(path))
 
 
@@ -85,6 +82,8 @@ def read_preset(path: str | os.PathLike) -> LabelSetPreset:
         raise format_error(path, f"cannot read preset ({error})") from error
     stripped = text.lstrip("\ufeff \t\r\n")
     preset = _read_xml(path, stripped) if stripped.startswith("<") else _read_json(path, stripped)
+    if not preset.groups:
+        raise format_error(path, "preset holds no groups")
     try:
         preset.validate()
     except ValueError as error:
@@ -92,10 +91,10 @@ def read_preset(path: str | os.PathLike) -> LabelSetPreset:
     return preset
 
 
-def preset_to_json(preset: LabelSetPreset) -> str:
+def preset_to_json(preset: LabelSetPreset, path: str | os.PathLike) -> str:
     groups = [group_to_json(g.name, g.labels, {}, PRESET_VERSION) for g in preset.groups]
     data = {"groups": groups, "type": PRESET_TYPE, "version": PRESET_VERSION}
-    return json.dumps(data, indent=4, ensure_ascii=False) + "\n"
+    return dump_json(data, path, indent=4) + "\n"
 
 
 def preset_to_xml(preset: LabelSetPreset) -> str:
@@ -114,13 +113,13 @@ def preset_to_xml(preset: LabelSetPreset) -> str:
 def write_preset(preset: LabelSetPreset, path: str | os.PathLike) -> None:
     """Write JSON for .json, legacy XML for .lsetp (MITK 2023.04 reads only that), atomically."""
     path = Path(path)
-    try:
-        preset.validate()
-    except ValueError as error:
-        raise format_error(path, str(error)) from error
+    if not preset.groups:
+        raise format_error(path, "a preset needs at least one group")
+    check_labels(preset.labels, path)
+    check_group_names((group.name for group in preset.groups), path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        text = preset_to_json(preset)
+        text = preset_to_json(preset, path)
     elif suffix == ".lsetp":
         text = preset_to_xml(preset)
     else:

@@ -16,14 +16,25 @@ import re
 import numpy as np
 
 from ..model.geometry import Geometry
-from ..model.labels import Label, palette_color
+from ..model.labels import MAX_LABEL_VALUE, Label, palette_color
 from ..model.segmentation import Segmentation
+from .checks import (
+    check_geometry,
+    check_labels,
+    check_name,
+    parse_integer,
+    parse_number,
+    shown,
+    unit,
+)
 from .decoded import Decoded, DecodedGroup, renumber_duplicates, split_components
 from .errors import format_error
 from .nrrd_writer import write_label_nrrd
 from .progress import Progress
 
-_SEGMENT_KEY = re.compile(r"^Segment(\d+)_(.+)$")
+# Segment numbers of more than 9 digits are no segment Slicer writes: such keys stay
+# plain header keys instead of reaching int() with thousands of digits.
+_SEGMENT_KEY = re.compile(r"Segment([0-9]{1,9})_(.+)", re.DOTALL)
 # Segment keys that the model holds itself; everything else goes to Label.extra["slicer"].
 _MODEL_KEYS = ("Color", "LabelValue", "Layer", "Name")
 _DEFAULT_HEADER = {
@@ -40,15 +51,16 @@ _DEFAULT_SEGMENT = {
 
 def is_slicer(keyvalues: dict[str, str]) -> bool:
     return "Segmentation_MasterRepresentation" in keyvalues or any(
-        _SEGMENT_KEY.match(key) for key in keyvalues
+        _SEGMENT_KEY.fullmatch(key) for key in keyvalues
     )
 
 
-def _int(value: str, default: int, path, what: str) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        raise format_error(path, f"{what} {value!r} is not an integer") from None
+def _color(text: str, path: str | os.PathLike, what: str) -> tuple[float, float, float]:
+    parts = text.split()
+    if len(parts) != 3:
+        raise format_error(path, f"{what} {shown(text)} is not three numbers")
+    r, g, b = (unit(parse_number(part, path, what), path, what) for part in parts)
+    return r, g, b
 
 
 def decode_slicer(
@@ -59,7 +71,7 @@ def decode_slicer(
     segments: dict[int, dict[str, str]] = {}
     header: dict[str, str] = {}
     for key, value in keyvalues.items():
-        match = _SEGMENT_KEY.match(key)
+        match = _SEGMENT_KEY.fullmatch(key)
         if match:
             segments.setdefault(int(match.group(1)), {})[match.group(2)] = value
         else:
@@ -68,24 +80,20 @@ def decode_slicer(
     groups = [DecodedGroup(f"Group {i}", layer, []) for i, layer in enumerate(layers)]
     for position, index in enumerate(sorted(segments)):
         keys = segments[index]
-        value = _int(keys.get("LabelValue"), 1, path, f"Segment{index}_LabelValue")
-        layer = _int(keys.get("Layer"), 0, path, f"Segment{index}_Layer")
-        if not 0 <= layer < len(layers):
-            raise format_error(
-                path, f"Segment{index} is on layer {layer}, the file has {len(layers)}"
-            )
-        if not 1 <= value <= 65535:
-            raise format_error(path, f"Segment{index} has label value {value}")
-        try:
-            color = tuple(float(c) for c in keys["Color"].split()) if "Color" in keys else ()
-        except ValueError:
-            color = ()
-        if len(color) != 3:
-            color = palette_color(position)
-        name = keys.get("Name") or keys.get("ID") or f"Segment {index}"
+        value = parse_integer(keys.get("LabelValue", "1"), 1, MAX_LABEL_VALUE, path,
+                              f"Segment{index}_LabelValue")
+        layer = parse_integer(keys.get("Layer", "0"), 0, len(layers) - 1, path,
+                              f"Segment{index}_Layer")
+        color = (
+            _color(keys["Color"], path, f"Segment{index}_Color")
+            if "Color" in keys
+            else palette_color(position)
+        )
+        name = check_name(keys.get("Name") or keys.get("ID") or f"Segment {index}", path,
+                          f"Segment{index}_Name")
         extra = {"slicer": {k: v for k, v in keys.items() if k not in _MODEL_KEYS}}
         groups[layer].labels.append(Label(value, name, color, extra=extra))
-    renumber_duplicates(groups)
+    renumber_duplicates(groups, path)
     return Decoded(groups, geometry, "slicer", None, header)
 
 
@@ -107,6 +115,8 @@ def write_slicer(seg: Segmentation, path: str | os.PathLike,
         raise format_error(
             path, "Slicer segmentations have no time axis; save a 3D+t segmentation as MITK .nrrd"
         )
+    check_geometry(seg.geometry, path, seg.stored_time_steps)
+    check_labels(seg.labels, path)
     header = dict(_DEFAULT_HEADER)
     header.update({k: v for k, v in seg.extra_header.items() if k.startswith("Segmentation_")})
     try:

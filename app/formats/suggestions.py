@@ -5,14 +5,15 @@ The same list format MITK uses for its suggestion preference; the colour is opti
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 from ..atomic import write_text_atomic
 from ..model.naming import Suggestion
+from .checks import check_color, check_name, shown
 from .errors import format_error
+from .json_text import dump_json, load_json
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
@@ -27,7 +28,8 @@ def parse_hex_color(text: str) -> tuple[float, float, float] | None:
 
 
 def hex_color(color: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{round(min(max(c, 0.0), 1.0) * 255):02x}" for c in color)
+    """"#rrggbb" of a colour already checked to lie in 0..1."""
+    return "#" + "".join(f"{round(c * 255):02x}" for c in color)
 
 
 def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
@@ -35,33 +37,34 @@ def read_suggestions(path: str | os.PathLike) -> list[Suggestion]:
     not silently drop names that a "only suggested names" preference would then refuse."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise format_error(path, f"cannot read suggestions ({error})") from error
-    except json.JSONDecodeError as error:
-        raise format_error(path, f"suggestions are not valid JSON ({error})") from error
+    data = load_json(text, path, "suggestions are")
     if not isinstance(data, list):
         raise format_error(path, 'suggestions must be a JSON list of {"name": ...} objects')
     result = []
     for index, entry in enumerate(data):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise format_error(path, f"entry {index} has no text 'name'")
+        name = check_name(entry["name"], path, f"entry {index}: name")
         color = entry.get("color")
         parsed = None
         if color is not None:
             parsed = parse_hex_color(color) if isinstance(color, str) else None
             if parsed is None:
-                raise format_error(path, f"entry {index} colour {color!r} is not #rrggbb")
-        result.append(Suggestion(entry["name"], parsed))
+                raise format_error(path, f"entry {index} colour {shown(color)} is not #rrggbb")
+        result.append(Suggestion(name, parsed))
     return result
 
 
 def write_suggestions(suggestions: list[Suggestion], path: str | os.PathLike) -> None:
     """Write the list atomically, colours as #rrggbb (the form users edit by hand)."""
     entries = []
-    for suggestion in suggestions:
-        entry = {"name": suggestion.name}
+    for index, suggestion in enumerate(suggestions):
+        entry = {"name": check_name(suggestion.name, path, f"entry {index}: name")}
         if suggestion.color is not None:
-            entry["color"] = hex_color(suggestion.color)
+            entry["color"] = hex_color(check_color(suggestion.color, path,
+                                                   f"entry {index}: colour"))
         entries.append(entry)
-    write_text_atomic(path, json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, dump_json(entries, path, indent=2) + "\n")
