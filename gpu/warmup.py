@@ -29,7 +29,7 @@ import numpy as np
 from . import distance, threshold
 from .components import component_at
 from .distance import interpolate_masks, signed_distance
-from .growcut import growcut
+from .growcut import growcut, growcut_coarse
 from .morphology import fill_holes
 from .otsu import otsu_regions, otsu_thresholds
 from .region import majority_2d, region_grow
@@ -99,6 +99,7 @@ def _growcut() -> None:
         result = growcut(image, seeds, margin=margin, slabs=2)
         seeds[12, 3, 3] = 2
         growcut(image, seeds, margin=margin, previous=result, slabs=2)
+    growcut_coarse(image, seeds, factor=2)  # the GrowCut tool's first, coarse preview
 
 
 # The 2D tools' kernels first: a click during the warm-up finds them ready sooner.
