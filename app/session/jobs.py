@@ -87,6 +87,11 @@ class Job:
     def finished(self) -> bool:
         return self._finished.is_set()
 
+    def wait_finished(self, timeout_s: float | None = None) -> bool:
+        """Block until the work ended (done, failed or cancelled); False on timeout. For
+        a job whose work must follow another's, without delivering anything."""
+        return self._finished.wait(timeout_s)
+
     @property
     def elapsed_s(self) -> float:
         return time.perf_counter() - self.started_s

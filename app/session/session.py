@@ -32,6 +32,7 @@ from .jobs import Job, JobRunner
 from .label_actions import LabelActions
 from .recent_files import remember_recent
 from .recovery import RecoveredDocument, RecoveryStore
+from .volume_actions import VolumeToolActions
 
 
 class UnsavedChanges(RuntimeError):
@@ -59,7 +60,7 @@ class ImageEntry:
         self.window_name = preset_name(self.level, self.width)
 
 
-class Session(LabelActions):
+class Session(LabelActions, VolumeToolActions):
     def __init__(
         self, preferences: Preferences | None = None, preferences_file: Path | None = None,
         jobs: JobRunner | None = None, recovery: RecoveryStore | None = None,
@@ -74,6 +75,7 @@ class Session(LabelActions):
         self.events: Signal[SessionEvent] = Signal()
         self.jobs = jobs or JobRunner()
         self.tools = ToolController()
+        self._start_volume_previews()
         self._interpolation = InterpolationUpdater(
             self.jobs, lambda: self._emit(Topic.INTERPOLATION))
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
@@ -115,7 +117,7 @@ class Session(LabelActions):
         if self.has_document:
             self.document.end_stroke()
         # A contour or stroke in progress belongs to the segmentation being left.
-        self.tools.cancel()
+        self._stop_tools()
         if image_index != self.image_index:
             self.cursor_zyx = tuple(n // 2 for n in entry.image.shape_zyx)
         self.image_index = image_index
@@ -165,8 +167,9 @@ class Session(LabelActions):
         if not 0 <= time_step < steps:
             raise IndexError(f"time step {time_step} outside 0..{steps - 1}")
         if time_step != self.time_step:
-            self.tools.cancel()  # a contour belongs to the time step it was drawn on
             self.time_step = time_step
+            # A contour belongs to the time step it was drawn on; a 3D preview follows.
+            self._stop_tools(keep_armed=True)
             self._refresh_interpolation()
             self._emit(Topic.TIME_STEP)
 
@@ -208,7 +211,7 @@ class Session(LabelActions):
         selected = self.image_index
         if self.has_document:
             self.document.end_stroke()
-        self.tools.cancel()
+        self._stop_tools()
         for document in self.images[index].segmentations:
             self._detach(document)
         del self.images[index]
@@ -285,6 +288,7 @@ class Session(LabelActions):
     def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
         if self.has_document and document is self.document:
             self._interpolation.on_change(document, change, self.time_step)
+        self._volume_tool_sees(document, change)
         if change.final:
             self.autosaver.note_change(document)
         self._emit(Topic.DOCUMENT, document=document, change=change)
@@ -413,7 +417,7 @@ class Session(LabelActions):
         self._refuse_unsaved([entry.segmentations[index]], discard_changes)
         if index == self.segmentation_index:
             self.document.end_stroke()
-            self.tools.cancel()
+            self._stop_tools()
         self._detach(entry.segmentations[index])
         del entry.segmentations[index]
         remaining = len(entry.segmentations)
@@ -514,8 +518,15 @@ class Session(LabelActions):
 
     # --- tools -----------------------------------------------------------------------------
     def select_tool(self, name: str | None) -> None:
-        """Make a tool active (None: crosshair mode); unconfirmed work is dropped."""
+        """Make a tool active (None: crosshair mode); unconfirmed work is dropped. A 3D
+        tool is armed and computes its preview; GrowCut stays armed while 2D tools draw
+        its seeds."""
+        armed = self.tools.armed
         self.tools.select(name)
+        if self.tools.armed is None:
+            self._volume.stop()
+        elif self.tools.armed is not armed or self.tools.active is armed:
+            self._refresh_volume_preview()
         self._emit(Topic.TOOL)
 
     def set_tool_option(self, name: str, value: OptionValue,
@@ -525,6 +536,8 @@ class Session(LabelActions):
         if tool is None:
             raise ValueError("no tool is active")
         kept = self.tools.set_option(tool, name, value)
+        if self.tools.armed is not None and self.tools.armed.info.name == tool:
+            self._refresh_volume_preview()
         self._emit(Topic.TOOL)
         return kept
 
@@ -545,7 +558,7 @@ class Session(LabelActions):
         try:
             return action(*args)
         except Exception:
-            self.tools.cancel()
+            self.tools.cancel(keep_armed=True)
             raise
         finally:
             self._emit(Topic.TOOL_FEEDBACK)
@@ -610,7 +623,7 @@ class Session(LabelActions):
         return self._tool_call(self.tools.confirm, self.document)
 
     def cancel_tool(self) -> None:
-        self.tools.cancel()
+        self._stop_tools()
         self._emit(Topic.TOOL_FEEDBACK)
 
     # --- interpolation ---------------------------------------------------------------------

@@ -33,10 +33,11 @@ class ToolInfo:
     description: str
     tab: str = "2D"
     inverts_with_ctrl: bool = False  # Ctrl swaps it with its opposite while drawing
+    display_name: str = ""  # when the name's capitalised form is wrong ("UL Threshold")
 
     @property
     def title(self) -> str:
-        return self.name.replace("_", " ").capitalize()
+        return self.display_name or self.name.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,43 @@ class VolumePreview:
                                                         axis=axis)
         return plane
 
+    def keeping(self, numbers: set[int]) -> VolumePreview:
+        """The preview showing only the regions ``numbers`` (Otsu's ticked regions)."""
+        table = np.zeros(int(self.regions.max(initial=0)) + 1, dtype=self.regions.dtype)
+        for number in numbers:
+            if number < table.size:
+                table[number] = number
+        return VolumePreview(table[self.regions], self.box, self.time_step)
 
-Preview = SlicePreview | VolumePreview
+
+@dataclass(frozen=True)
+class PlanesPreview:
+    """A 3D tool's first answer while the volume is still computing: only the planes in
+    view, as (axis, index, mask) each."""
+
+    planes: tuple[tuple[int, int, np.ndarray], ...]
+    shape_zyx: tuple[int, int, int]
+    time_step: int = 0
+
+    def crosses(self, axis: int, index: int) -> bool:
+        return any((a, i) == (axis, index) for a, i, _ in self.planes)
+
+    def mask_on(self, axis: int, index: int,
+                shape_zyx: tuple[int, int, int]) -> np.ndarray | None:
+        for a, i, mask in self.planes:
+            if (a, i) == (axis, index):
+                return mask
+        return None
+
+    def keeping(self, numbers: set[int]) -> PlanesPreview:
+        planes = []
+        for axis, index, mask in self.planes:
+            keep = np.isin(mask, list(numbers))
+            planes.append((axis, index, np.where(keep, mask, 0).astype(mask.dtype)))
+        return PlanesPreview(tuple(planes), self.shape_zyx, self.time_step)
+
+
+Preview = SlicePreview | VolumePreview | PlanesPreview
 
 
 @dataclass
@@ -152,6 +188,9 @@ class Feedback:
     anchors: AnchorContour | None = None
     brush_radius: float | None = None  # draw a brush circle of this radius at the mouse
     preview: Preview | None = None
+    #: Colour of each region number of a preview that holds several (Otsu, GrowCut);
+    #: None: the whole preview is one region, drawn in the preview green.
+    preview_colors: dict[int, tuple[float, float, float]] | None = None
     confirmable: bool = False  # a finished contour waits for Confirm
 
 
@@ -180,6 +219,12 @@ class Tool:
             if spec.name == name:
                 return spec
         raise KeyError(f"the {self.info.title} tool has no option '{name}'")
+
+    def bounds(self, name: str) -> tuple[float | None, float | None]:
+        """The range a numeric option's slider offers (a tool may derive it from the
+        image, as the threshold tools do)."""
+        spec = self.spec(name)
+        return spec.minimum, spec.maximum
 
     def set_option(self, name: str, value: OptionValue) -> OptionValue:
         """Validate and store an option; returns the value kept (clamped)."""

@@ -16,12 +16,18 @@ from ..model.document import SegmentationDocument
 from .base import Feedback, OptionValue, PointerEvent, Preview, Tool, ToolContext
 from .registry import create_tools
 from .slicing import SlicePosition
+from .volume import VolumeTool
 
 
 class ToolController:
+    """``active`` gets the pointer events; ``armed`` is the 3D tool whose preview is
+    shown. They are the same tool except while a 3D tool that stays armed (GrowCut)
+    waits for the scribbles a 2D tool draws."""
+
     def __init__(self, tools: dict[str, Tool] | None = None) -> None:
         self.tools = tools if tools is not None else create_tools()
         self.active: Tool | None = None
+        self.armed: VolumeTool | None = None
         self._context: ToolContext | None = None
         self._position: SlicePosition | None = None
 
@@ -30,11 +36,25 @@ class ToolController:
         return self.active.info.name if self.active is not None else None
 
     def select(self, name: str | None) -> None:
-        """Make ``name`` the active tool (None: no tool); unconfirmed work is dropped."""
+        """Make ``name`` the active tool (None: no tool); unconfirmed work is dropped,
+        except the preview of an armed 3D tool that stays armed while 2D tools draw."""
         if name is not None and name not in self.tools:
             raise ValueError(f"unknown tool '{name}'")
-        self.cancel()
-        self.active = self.tools[name] if name is not None else None
+        tool = self.tools[name] if name is not None else None
+        keep_armed = (self.armed is not None and self.armed.stays_armed
+                      and not isinstance(tool, VolumeTool))
+        self.cancel(keep_armed=keep_armed)
+        if isinstance(tool, VolumeTool):
+            self.armed = tool
+        self.active = tool
+
+    def disarm(self) -> None:
+        """Drop the armed 3D tool's preview (its Cancel)."""
+        if self.armed is not None:
+            self.armed.cancel()
+            if self.active is self.armed:
+                self.active = None
+        self.armed = None
 
     def option(self, tool: str, name: str) -> OptionValue:
         return self.tools[tool].options[name]
@@ -99,15 +119,24 @@ class ToolController:
             return ToolContext(document)
         return replace(self._context, document=document)
 
-    def cancel(self) -> None:
-        """End a gesture in progress and drop unconfirmed work of the active tool."""
-        if self.active is not None:
+    def cancel(self, keep_armed: bool = False) -> None:
+        """End a gesture in progress and drop unconfirmed work of the active tool, and of
+        the armed 3D tool unless ``keep_armed`` (its preview is then recomputed)."""
+        if self.active is not None and self.active is not self.armed:
             self.active.cancel()
+        if not keep_armed:
+            self.disarm()
         self._context = self._position = None
 
     # --- what the views draw ---------------------------------------------------------------
     def feedback(self) -> Feedback:
-        return self.active.feedback() if self.active is not None else Feedback()
+        """The active tool's feedback; the armed 3D tool's preview when the active tool
+        shows none (GrowCut's preview while the brush draws seeds)."""
+        feedback = self.active.feedback() if self.active is not None else Feedback()
+        if feedback.preview is None and self.armed is not None and self.armed is not self.active:
+            feedback = replace(feedback, preview=self.armed.shown_preview(),
+                               preview_colors=self.armed.region_colors())
+        return feedback
 
     @property
     def preview(self) -> Preview | None:

@@ -9,14 +9,19 @@ from __future__ import annotations
 from .base import OptionValue, Tool, ToolInfo
 from .brush import PaintTool, WipeTool
 from .contour import AddTool, SubtractTool
+from .growcut_tool import GrowCutTool
 from .lasso import LassoTool
 from .live_wire import LiveWireTool
+from .otsu_tool import OtsuTool
+from .picking import PickingTool
 from .region_growing import RegionGrowingTool
 from .region_tools import CloseTool, EraseTool, FillTool
+from .threshold_tools import ThresholdTool, ULThresholdTool
 
 TOOL_CLASSES: tuple[type[Tool], ...] = (
     AddTool, SubtractTool, PaintTool, WipeTool, FillTool, EraseTool, CloseTool,
     RegionGrowingTool, LassoTool, LiveWireTool,
+    ThresholdTool, ULThresholdTool, OtsuTool, GrowCutTool, PickingTool,
 )
 TOOL_INFOS: tuple[ToolInfo, ...] = tuple(cls.info for cls in TOOL_CLASSES)
 

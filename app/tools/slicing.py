@@ -35,6 +35,13 @@ def plane_of(volume_zyx: np.ndarray, position: SlicePosition) -> np.ndarray:
     return volume_zyx[tuple(index)]
 
 
+def voxel_of(position: SlicePosition, pixel_rc: tuple[int, int]) -> tuple[int, int, int]:
+    """The (z, y, x) voxel of plane pixel ``pixel_rc`` on the slice ``position``."""
+    voxel = list(pixel_rc)
+    voxel.insert(position.axis, position.index)
+    return tuple(voxel)
+
+
 def plane_shape(shape_zyx: tuple[int, int, int], axis: int) -> tuple[int, int]:
     return tuple(n for k, n in enumerate(shape_zyx) if k != axis)
 
