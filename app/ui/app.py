@@ -34,12 +34,11 @@ from .next_frame import run_pending
 from .preferences_dialog import show_preferences
 from .safety_dialogs import ask_unsaved, offer_restore
 from .save_dialog import show_save_as, suggested_path
-from .tool_panel import build_tool_panel
+from .tool_panel import STATUS_ROW, TOOL_HEIGHTS, ToolPanel
 from .views import BIG, GRID, SINGLE, ViewArea
 
 SIDE_WIDTH = 270
 LABEL_WIDTH = 340
-TOOL_HEIGHT = 300  # the tool column under the labels: buttons, options, interpolation
 
 
 def sample_paths() -> list[str]:
@@ -55,6 +54,7 @@ class MainWindow:
         self.views: ViewArea | None = None
         self.labels: LabelPanel | None = None
         self.jobs: JobsPanel | None = None
+        self.tool_panel: ToolPanel | None = None
         self.probe = LayoutProbe.from_environment(session)
         # What the next frame must redraw, set by session events.
         self.side_panels_dirty = True  # data panel, label panel, tool panel
@@ -141,6 +141,18 @@ class MainWindow:
 
     def select_tool(self, name: str | None) -> None:
         self.act(self.session.select_tool, name)
+
+    def confirm(self) -> None:
+        """Enter over a view: the armed 3D tool's preview, else a contour waiting for
+        Confirm. Over the panels Enter belongs to their fields (a typed threshold ends
+        with Enter, and that must not confirm it)."""
+        session = self.session
+        if self.views.view_under_mouse() is None:
+            return
+        if session.armed_tool is not None:
+            self.act(session.confirm_volume_tool)
+        elif session.has_document and session.tool_feedback.confirmable:
+            self.act(session.confirm_tool)
 
     def open_image(self, path: str) -> None:
         self.act(self.session.open_image, path)
@@ -295,6 +307,7 @@ class MainWindow:
             "layout_big": lambda: views.set_mode(BIG, self._view_name_under_mouse()),
             "layout_single": lambda: views.set_mode(SINGLE, self._view_name_under_mouse()),
             "no_tool": lambda: self.select_tool(None),
+            "confirm": self.confirm,
             "delete_anchor": lambda: self.act(session.tool_key, "delete"),
             "brush_smaller": lambda: self.act(session.step_tool_option, "radius", -1),
             "brush_larger": lambda: self.act(session.step_tool_option, "radius", 1),
@@ -346,7 +359,7 @@ class MainWindow:
                                          no_scrollbar=True, border=False)
                 # Labels scroll; the tools below them stay where they are.
                 with dpg.group():
-                    with dpg.child_window(width=-1, height=-(28 + TOOL_HEIGHT),
+                    with dpg.child_window(width=-1, height=-(STATUS_ROW + TOOL_HEIGHTS["2D"]),
                                           tag="label_column"):
                         dpg.add_text("Labels")
                     dpg.add_child_window(width=-1, height=-28, tag="tool_column")
@@ -356,6 +369,8 @@ class MainWindow:
         self.jobs = JobsPanel("status_row", "status_bar", self.session, self.act)
         self.labels = LabelPanel("label_column", self.session, self.act, self.add_label)
         self.views = ViewArea(self.session, "view_area", self.act)
+        self.tool_panel = ToolPanel("tool_column", self.session, self.select_tool, self.act,
+                                    above="label_column")
         with dpg.handler_registry():
             dpg.add_key_press_handler(callback=self.on_key)
             # Releases do nothing here, but arrive as callbacks: the frame pacer keeps
@@ -456,7 +471,7 @@ class MainWindow:
         if self.data_panel_dirty:
             self._rebuild_data_panel()
         if self.tool_panel_dirty:
-            build_tool_panel("tool_column", session, self.select_tool, self.act)
+            self.tool_panel.build()
             self.tool_panel_dirty = False
         if self.menu_dirty:
             self.update_menu()
@@ -509,7 +524,7 @@ class MainWindow:
         self._rebuild_data_panel()
         self._rebuild_recent_menu()
         self.labels.rebuild()
-        build_tool_panel("tool_column", session, self.select_tool, self.act)
+        self.tool_panel.build()
         if session.image_index is not None:
             steps = session.image_entry.image.time_steps
             dpg.configure_item("time_slider", show=steps > 1, max_value=max(steps - 1, 1))

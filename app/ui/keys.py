@@ -16,7 +16,7 @@ from ..tools.registry import TOOL_INFOS
 #: wrong or missing: mvKey_Prior and mvKey_Next are not what Page Up and Page Down
 #: send, and "=" (also "+" with Shift) has no name. Checked with xdotool under Xvfb.
 _CODES = {"Page Up": 517, "Page Down": 518, "=": 602, "[": dpg.mvKey_Open_Brace,
-          "]": dpg.mvKey_Close_Brace, "Keypad +": dpg.mvKey_Add}
+          "]": dpg.mvKey_Close_Brace, "Keypad +": dpg.mvKey_Add, "Enter": dpg.mvKey_Return}
 
 
 def key_code(name: str) -> int:
@@ -61,6 +61,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("layout_big", "2", ctrl=True, description="Layout: one big, three small"),
     Binding("layout_single", "3", ctrl=True, description="Layout: the view under the mouse"),
     Binding("no_tool", "Escape", description="No tool: clicks move the crosshair"),
+    Binding("confirm", "Enter", description="Confirm (mouse over a view): write the 3D "
+            "tool's preview or the closed contour"),
     Binding("brush_smaller", "[", description="Smaller brush"),
     Binding("brush_larger", "]", description="Larger brush"),
     Binding("delete_anchor", "Delete", description="Lasso: delete the selected anchor"),

@@ -74,6 +74,7 @@ class LayoutProbe:
     def _session_state(self) -> dict[str, object]:
         session = self.session
         history = session.document.history if session.has_document else None
+        armed = session.armed_tool
         return {
             "_frame": self.frame,
             "_mouse": [round(v) for v in dpg.get_mouse_pos(local=False)],
@@ -89,4 +90,8 @@ class LayoutProbe:
             "_suggested_slices": session.interpolator.slice_indices,
             "_active_tool": session.tools.active_tool,
             "_tool_busy": session.tools.busy,
+            "_armed_tool": armed.info.name if armed is not None else None,
+            "_preview_pending": session.volume_preview_pending,
+            "_preview_regions": ([[r.number, r.voxels] for r in armed.regions]
+                                 if armed is not None else []),
         }

@@ -25,8 +25,24 @@ CROSSHAIR_COLOR = (255, 220, 0, 150)
 LETTER_COLOR = (255, 200, 60, 255)
 TOOL_COLOR = (80, 255, 120, 255)
 SUGGESTION_RGB = (1.0, 1.0, 0.0)  # interpolation suggestions: yellow outline
-PREVIEW_RGB = (0.0, 1.0, 0.3)  # tool previews (region growing): green outline
+PREVIEW_RGB = (0.0, 1.0, 0.3)  # tool previews (region growing, 3D tools): green
+PREVIEW_FILL = 0.35  # how much of the green covers the picture inside a preview
 TITLES = {SliceAxis.AXIAL: "Axial", SliceAxis.CORONAL: "Coronal", SliceAxis.SAGITTAL: "Sagittal"}
+
+
+def _draw_preview(picture: np.ndarray, regions: np.ndarray,
+                  colors: dict[int, tuple[float, float, float]] | None) -> None:
+    """A tool's preview over the picture: each region filled (so a 3D result reads as
+    one shape) and outlined, in the preview green or, for several regions, in each
+    region's colour."""
+    outline = outline_mask(regions.astype(np.uint16))
+    for number, rgb in (colors or {None: PREVIEW_RGB}).items():
+        inside = regions != 0 if number is None else regions == number
+        if not inside.any():
+            continue
+        color = np.asarray(rgb, dtype=picture.dtype)
+        picture[inside, :3] = (1 - PREVIEW_FILL) * picture[inside, :3] + PREVIEW_FILL * color
+        picture[outline & inside, :3] = color
 
 
 class SliceView:
@@ -123,13 +139,15 @@ class SliceView:
                 planes.append((labels, label_lookup(shown, size)))
         picture = composite(gray, planes, outline=outline)
         suggestion = session.interpolator.suggestion_for(self.axis.value, self.slice_index)
-        preview = session.tool_feedback.preview
+        feedback = session.tool_feedback
+        preview = feedback.preview
         preview_mask = None if preview is None else preview.mask_on(
             self.axis.value, self.slice_index, entry.image.shape_zyx)
-        for mask, rgb in ((suggestion, SUGGESTION_RGB), (preview_mask, PREVIEW_RGB)):
-            if mask is not None:
-                # Outlines of each region (a preview may hold several).
-                picture[outline_mask(layout.to_screen(mask).astype(np.uint16)), :3] = rgb
+        if suggestion is not None:
+            picture[outline_mask(layout.to_screen(suggestion).astype(np.uint16)),
+                    :3] = SUGGESTION_RGB
+        if preview_mask is not None:
+            _draw_preview(picture, layout.to_screen(preview_mask), feedback.preview_colors)
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

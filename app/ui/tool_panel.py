@@ -1,5 +1,6 @@
-"""The tool panel: a button per registered tool (tooltip with its shortcut), the active
-tool's declared options, and the 2D interpolation controls.
+"""The tool panel: a tab per tool set (2D, 3D) with a button per registered tool
+(tooltip with its shortcut), the active 2D tool's declared options and the 2D
+interpolation controls; the 3D tab's options live in volume_panel.
 
 Nothing here knows a particular tool: buttons come from the registry, option widgets
 from the options a tool declares (bool: checkbox, str: radio buttons, number: slider).
@@ -17,8 +18,15 @@ import SimpleITK as sitk
 from ..session import Session
 from ..tools.base import Option
 from ..tools.registry import TOOL_INFOS
+from .volume_panel import VolumePanel
 
 PANEL = "tool_panel"
+TABS = "tool_tabs"
+TABS_SHOWN = ("2D", "3D")
+#: Height of the tool column under the labels per tab: the 3D tab holds a histogram
+#: and a list of regions, so the labels give it room while it is in front.
+TOOL_HEIGHTS = {"2D": 300, "3D": 540}
+STATUS_ROW = 28
 ACTIVE_THEME = "active_tool_theme"
 BUTTONS_PER_ROW = 5
 
@@ -42,36 +50,88 @@ def _icon_texture(name: str) -> str:
     return tag
 
 
-def build_tool_panel(parent: int | str, session: Session, select: Callable[[str | None], None],
-                     act: Callable) -> None:
-    _ensure_theme()
-    if dpg.does_item_exist(PANEL):
-        dpg.delete_item(PANEL)
-    tools = session.tools
-    active = tools.active
-    with dpg.group(parent=parent, tag=PANEL):
-        dpg.add_text("2D tools: " + (f"{active.info.title} ({active.info.key})"
-                                     if active else "none (Esc)"), tag="active_tool_text")
-        for row_start in range(0, len(TOOL_INFOS), BUTTONS_PER_ROW):
-            with dpg.group(horizontal=True):
-                for info in TOOL_INFOS[row_start : row_start + BUTTONS_PER_ROW]:
-                    button = dpg.add_image_button(_icon_texture(info.name),
-                                                  tag=f"tool_{info.name}", width=32,
-                                                  height=32, callback=lambda s, a, u: select(u),
-                                                  user_data=info.name)
-                    with dpg.tooltip(button):
-                        dpg.add_text(f"{info.description}\nShortcut: {info.key}"
-                                     + ("\nCtrl inverts while drawing"
-                                        if info.inverts_with_ctrl else ""))
-                    if active is not None and active.info is info:
-                        dpg.bind_item_theme(button, ACTIVE_THEME)
-        if active is not None:
-            for spec in active.option_specs:
-                _option_widget(session, act, spec, active.options[spec.name])
-            if session.has_document and tools.feedback().confirmable:
-                dpg.add_button(label="Confirm contour", tag="tool_confirm",
-                               callback=lambda: act(session.confirm_tool))
-        _interpolation_controls(session, act)
+class ToolPanel:
+    """The tool column: a "2D tools" and a "3D tools" tab, each with a button per tool
+    of its tab. The 2D tab shows the active 2D tool's options and interpolation; the 3D
+    tab the armed 3D tool (VolumePanel). The tab of a newly selected tool comes to the
+    front; otherwise the tab the user chose stays."""
+
+    def __init__(self, parent: int | str, session: Session,
+                 select: Callable[[str | None], None], act: Callable,
+                 above: int | str | None = None) -> None:
+        self.parent = parent
+        self.above = above  # the child window above the tool column (labels)
+        self.session = session
+        self.select = select
+        self.act = act
+        self.volume_panel = VolumePanel(session, act)
+        self._shown_active: str | None = None
+
+    def build(self) -> None:
+        _ensure_theme()
+        if not dpg.does_item_exist(TABS):
+            with dpg.tab_bar(parent=self.parent, tag=TABS,
+                             callback=lambda s, tab: self._fit_height(tab)):
+                for tab in TABS_SHOWN:
+                    dpg.add_tab(label=f"{tab} tools", tag=f"tab_{tab}")
+            self.volume_panel.forget()
+        session = self.session
+        active = session.tools.active
+        for tab in TABS_SHOWN:
+            self._buttons(tab, active)
+        if dpg.does_item_exist(PANEL):
+            dpg.delete_item(PANEL)
+        with dpg.group(parent="tab_2D", tag=PANEL):
+            if active is not None and active.info.tab == "2D":
+                dpg.add_text(f"{active.info.title} ({active.info.key})",
+                             tag="active_tool_text")
+                for spec in active.option_specs:
+                    _option_widget(session, self.act, spec, active.options[spec.name])
+                if session.has_document and session.tools.feedback().confirmable:
+                    dpg.add_button(label="Confirm contour", tag="tool_confirm",
+                                   callback=lambda: self.act(session.confirm_tool))
+            else:
+                dpg.add_text("2D tools: none (Esc)", tag="active_tool_text")
+            _interpolation_controls(session, self.act)
+        self.volume_panel.sync("tab_3D")
+        name = active.info.name if active is not None else None
+        if name != self._shown_active and active is not None:
+            dpg.set_value(TABS, f"tab_{active.info.tab}")
+            self._fit_height(f"tab_{active.info.tab}")
+        self._shown_active = name
+
+    def _fit_height(self, tab: int | str) -> None:
+        if self.above is None:
+            return
+        shown = dpg.get_item_alias(tab) if isinstance(tab, int) else tab
+        height = TOOL_HEIGHTS["3D" if shown == "tab_3D" else "2D"]
+        dpg.configure_item(self.above, height=-(STATUS_ROW + height))
+
+    def _buttons(self, tab: str, active) -> None:
+        """The row of tool buttons of ``tab`` (rebuilt: the active one is highlighted)."""
+        tag = f"tool_buttons_{tab}"
+        if dpg.does_item_exist(tag):
+            dpg.delete_item(tag)
+        infos = [info for info in TOOL_INFOS if info.tab == tab]
+        first = dpg.get_item_children(f"tab_{tab}", 1)
+        with dpg.group(parent=f"tab_{tab}", tag=tag, before=first[0] if first else 0):
+            for row_start in range(0, len(infos), BUTTONS_PER_ROW):
+                with dpg.group(horizontal=True):
+                    for info in infos[row_start : row_start + BUTTONS_PER_ROW]:
+                        self._button(info, active)
+
+    def _button(self, info, active) -> None:
+        button = dpg.add_image_button(_icon_texture(info.name), tag=f"tool_{info.name}",
+                                      width=32, height=32,
+                                      callback=lambda s, a, u: self.select(u),
+                                      user_data=info.name)
+        with dpg.tooltip(button):
+            dpg.add_text(f"{info.title}: {info.description.split(': ', 1)[-1]}\n"
+                         f"Shortcut: {info.key}"
+                         + ("\nCtrl inverts while drawing" if info.inverts_with_ctrl else ""))
+        if (active is not None and active.info is info) or (
+                self.session.armed_tool is not None and self.session.armed_tool.info is info):
+            dpg.bind_item_theme(button, ACTIVE_THEME)
 
 
 def _option_widget(session: Session, act: Callable, spec: Option, value) -> None:

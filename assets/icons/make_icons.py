@@ -20,6 +20,8 @@ GREEN = (90, 220, 120)
 RED = (235, 80, 80)
 WHITE = (235, 235, 235)
 YELLOW = (240, 210, 60)
+DIM = 110  # alpha of what a tool leaves out
+BASE = 27  # bottom row of the histogram bars
 
 
 def canvas() -> np.ndarray:
@@ -32,11 +34,31 @@ def put(icon, rows, cols, color, alpha=255) -> None:
     icon[rows[keep], cols[keep], 3] = alpha
 
 
-def outline(icon, corners, color) -> None:
-    """A closed polygon outline through ``corners`` (row, col)."""
-    for (r0, c0), (r1, c1) in zip(corners, corners[1:] + corners[:1], strict=True):
+def polyline(icon, points, color) -> None:
+    """An open line through ``points`` (row, col)."""
+    for (r0, c0), (r1, c1) in zip(points, points[1:], strict=False):
         rows, cols, _ = line_aa(r0, c0, r1, c1)
         put(icon, rows, cols, color)
+
+
+def outline(icon, corners, color) -> None:
+    """A closed polygon outline through ``corners`` (row, col)."""
+    polyline(icon, corners + corners[:1], color)
+
+
+def box(icon, rows: range, cols: range, color, alpha=255) -> None:
+    put(icon, *np.mgrid[rows.start : rows.stop, cols.start : cols.stop].reshape(2, -1), color,
+        alpha)
+
+
+def dot(icon, center, radius, color, alpha=255) -> None:
+    put(icon, *disk(center, radius, shape=(SIZE, SIZE)), color, alpha)
+
+
+def area(icon, corners, color, alpha=255) -> None:
+    """A filled polygon through ``corners`` (row, col)."""
+    rows, cols = zip(*corners, strict=True)
+    put(icon, *polygon(rows, cols, (SIZE, SIZE)), color, alpha)
 
 
 def blob(icon, color) -> None:
@@ -45,14 +67,41 @@ def blob(icon, color) -> None:
 
 
 def sign(icon, plus: bool) -> None:
-    put(icon, *np.mgrid[23:26, 19:30].reshape(2, -1), WHITE)
+    box(icon, range(23, 26), range(19, 30), WHITE)
     if plus:
-        put(icon, *np.mgrid[19:30, 23:26].reshape(2, -1), WHITE)
+        box(icon, range(19, 30), range(23, 26), WHITE)
 
 
 def brush(icon, color) -> None:
     for offset in range(0, 14, 2):
-        put(icon, *disk((22 - offset, 6 + offset * 1.5), 4, shape=(SIZE, SIZE)), color, 220)
+        dot(icon, (22 - offset, 6 + offset * 1.5), 4, color, 220)
+
+
+def bars(icon, heights, picked, width=3) -> None:
+    """A histogram: bars ``heights`` tall from column 4; ``picked(height)`` ones green."""
+    for index, height in enumerate(heights):
+        left = 4 + index * (width + 1)
+        box(icon, range(BASE - height + 1, BASE + 1), range(left, left + width),
+            *((GREEN,) if picked(height) else (WHITE, DIM)))
+
+
+def level(icon, height, color=YELLOW) -> None:
+    """A horizontal line across the histogram at ``height``."""
+    polyline(icon, [(BASE - height, 2), (BASE - height, 29)], color)
+
+
+def scribble(icon, row, col, color) -> None:
+    """A short wavy seed stroke, two pixels thick, starting at (row, col)."""
+    points = [(row + int(round(2 * np.sin(step / 1.5))), col + step) for step in range(9)]
+    polyline(icon, points, color)
+    polyline(icon, [(r + 1, c) for r, c in points], color)
+
+
+def cursor(icon, row, col) -> None:
+    """A mouse pointer with its tip at (row, col)."""
+    shape = [(0, 0), (12, 0), (9, 3), (13, 6), (12, 8), (8, 5), (8, 9)]
+    area(icon, [(row + r, col + c) for r, c in shape], WHITE)
+    outline(icon, [(row + r, col + c) for r, c in shape], WHITE)
 
 
 def build() -> dict[str, np.ndarray]:
@@ -74,23 +123,52 @@ def build() -> dict[str, np.ndarray]:
     put(icons["erase"], r, c, WHITE)
     icons["close"] = canvas()
     blob(icons["close"], GREEN)
-    put(icons["close"], *disk((15, 15), 4, shape=(SIZE, SIZE)), YELLOW)
+    dot(icons["close"], (15, 15), 4, YELLOW)
     icons["region_growing"] = canvas()
     for radius, alpha in ((13, 90), (9, 160), (5, 255)):
-        put(icons["region_growing"], *disk((16, 16), radius, shape=(SIZE, SIZE)), GREEN, alpha)
+        dot(icons["region_growing"], (16, 16), radius, GREEN, alpha)
     icons["lasso"] = canvas()
     corners = [(5, 5), (4, 24), (16, 28), (26, 18), (22, 5)]
     outline(icons["lasso"], corners, YELLOW)
     for r0, c0 in corners:
-        put(icons["lasso"], *disk((r0, c0), 2, shape=(SIZE, SIZE)), WHITE)
+        dot(icons["lasso"], (r0, c0), 2, WHITE)
     icons["live_wire"] = canvas()
     wave = [(16 + int(8 * np.sin(c / 4.0)), c) for c in range(3, 30)]
-    for (r0, c0), (r1, c1) in zip(wave, wave[1:], strict=False):
-        rr, cc, _ = line_aa(r0, c0, r1, c1)
-        put(icons["live_wire"], rr, cc, YELLOW)
-    for r0, c0 in (wave[0], wave[-1]):
-        put(icons["live_wire"], *disk((r0, c0), 2, shape=(SIZE, SIZE)), WHITE)
+    polyline(icons["live_wire"], wave, YELLOW)
+    for end in (wave[0], wave[-1]):
+        dot(icons["live_wire"], end, 2, WHITE)
+    build_3d(icons)
     return icons
+
+
+def build_3d(icons) -> None:
+    """The icons of the 3D tools."""
+    icons["threshold"] = canvas()
+    bars(icons["threshold"], [5, 9, 17, 22, 14, 8], lambda height: height >= 12)
+    level(icons["threshold"], 12)
+    icons["ul_threshold"] = canvas()
+    box(icons["ul_threshold"], range(BASE - 19, BASE - 7), range(2, 30), YELLOW, 60)
+    bars(icons["ul_threshold"], [5, 10, 23, 16, 24, 13], lambda height: 8 <= height <= 19)
+    level(icons["ul_threshold"], 8)
+    level(icons["ul_threshold"], 19)
+    icons["otsu"] = canvas()
+    profile = [int(6 + 7 * np.exp(-((c - 7) / 3) ** 2) + 14 * np.exp(-((c - 16) / 2.5) ** 2)
+                   + 10 * np.exp(-((c - 25) / 3) ** 2)) for c in range(2, 30)]
+    for col, height in zip(range(2, 30), profile, strict=True):
+        if col in (11, 21):
+            continue  # the gaps between the three classes
+        color = RED if col < 11 else YELLOW if col < 21 else GREEN
+        box(icons["otsu"], range(BASE - height + 1, BASE + 1), range(col, col + 1), color)
+    icons["growcut"] = canvas()
+    box(icons["growcut"], range(3, 29), range(3, 29), RED, 90)
+    area(icons["growcut"], [(3, 3), (3, 17), (10, 14), (18, 18), (28, 14), (28, 3)], GREEN, 90)
+    scribble(icons["growcut"], 14, 3, GREEN)
+    scribble(icons["growcut"], 20, 19, RED)
+    icons["picking"] = canvas()
+    for center, radius in (((6, 6), 3), ((6, 23), 4), ((25, 5), 3), ((22, 27), 3)):
+        dot(icons["picking"], center, radius, WHITE, DIM)
+    dot(icons["picking"], (14, 13), 6, GREEN)
+    cursor(icons["picking"], 14, 14)
 
 
 def main() -> None:

@@ -87,6 +87,44 @@ def file_browser(workdir: Path) -> None:
         app.close()
 
 
+def volume_tools(workdir: Path) -> None:
+    """Otsu's regions and histogram on the sample CT, and GrowCut after two scribbles."""
+    app = RunningApp(["--sample"], workdir).start()
+    try:
+        app.new_segmentation_with_brush()
+        app.click("segmentation_visible_0_0")  # the sample's label map would hide the preview
+        app.hover("view_axial")
+        app.key("Escape")
+        app.key("o")
+        app.wait_for_item("option_regions_spin")
+        app.click("option_regions_spin")
+        app.key("ctrl+a")
+        app.type_text("4")
+        app.key("Return")
+        app.wait_for_item("region_4")
+        app.wait_for(lambda: not app.state("_preview_pending", True), what="the preview")
+        app.wait_idle()
+        app.hover("region_3")
+        shutil.copy(_shot(app, "otsu"), IMAGES / "tool-otsu.png")
+        app.click("volume_cancel")
+        app.click("view_axial")
+        app.key("p")
+        app.drag("view_axial", [(0.28, 0.45), (0.33, 0.42), (0.36, 0.47)])
+        app.key("ctrl+equal")
+        app.wait_for(lambda: len(app.state("_labels")) == 2, what="Label 2")
+        app.drag("view_axial", [(0.75, 0.25), (0.80, 0.30), (0.70, 0.80)])
+        app.drag("view_axial", [(0.45, 0.30), (0.55, 0.32)])
+        app.drag("view_axial", [(0.30, 0.80), (0.45, 0.78)])
+        app.key("g")
+        app.wait_for(lambda: app.state("_armed_tool") == "growcut", what="GrowCut")
+        app.wait_for(lambda: not app.state("_preview_pending", True), what="the preview")
+        app.wait_idle()
+        app.hover("volume_confirm")
+        shutil.copy(_shot(app, "growcut"), IMAGES / "tool-growcut.png")
+    finally:
+        app.close()
+
+
 def _shot(app: RunningApp, name: str) -> Path:
     app.screenshot(name)
     return app.workdir / f"{name}.png"
@@ -94,7 +132,7 @@ def _shot(app: RunningApp, name: str) -> Path:
 
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    for shots in (main_window, paint_and_interpolate, file_browser):
+    for shots in (main_window, paint_and_interpolate, file_browser, volume_tools):
         with tempfile.TemporaryDirectory() as folder:
             shots(Path(folder))
     print(f"screenshots written to {IMAGES}")
