@@ -683,6 +683,13 @@ def _margin_box(seed_box: tuple[slice, ...] | None, margin: int | None,
                  for s, n in zip(seed_box, shape, strict=True))
 
 
+def growcut_box(seeds, margin: int | None) -> tuple[slice, ...]:
+    """The box :func:`growcut` and :func:`growcut_coarse` compute on: the seeds'
+    bounding box plus ``margin`` voxels, or the whole volume (``margin`` None)."""
+    return _margin_box(_seed_bounding_box(seeds) if margin is not None else None, margin,
+                       seeds.shape)
+
+
 def _contains(outer: tuple[slice, ...], inner: tuple[slice, ...]) -> bool:
     return all(o.start <= i.start and i.stop <= o.stop for o, i in zip(outer, inner, strict=True))
 
@@ -1245,8 +1252,7 @@ def growcut_coarse(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: 
     image, seeds = to_host(image), to_host(seeds)
     if image.shape != seeds.shape or image.ndim != 3:
         raise ValueError("image and seeds must be 3D arrays of the same shape")
-    box = _margin_box(_seed_bounding_box(seeds) if margin is not None else None, margin,
-                      image.shape)
+    box = growcut_box(seeds, margin)
     image_box, seeds_box = image[box], seeds[box]
     factors = _coarse_factors(image_box.shape, factor)
     while max(factors) > 1:

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..gpu import growcut as kernels
-from ..gpu.backend import bounding_box, device_or_host, get_array_module, to_device, to_host
+from ..gpu.backend import device_or_host, get_array_module, to_device, to_host
 from ..gpu.threshold import distinct_values
 from .base import Option, OptionValue, ToolInfo, VolumePreview
 from .volume import (
@@ -73,13 +73,14 @@ class GrowCutTool(VolumeTool):
 
     def _result(self, source: VolumeSource, labels: np.ndarray, box: tuple[slice, ...],
                 status: str, exact: bool) -> VolumeResult:
-        """Region numbers (1..N, in the order of the seed labels) over ``box``."""
+        """Region numbers (1..N, in the order of the seed labels) over ``box``; voxel
+        counts for the exact result only (a pass over the box the coarse one skips)."""
         values = [value for value, _, _ in source.seed_labels]
-        table = np.zeros(int(max(values)) + 1, dtype=np.uint16)
+        table = np.zeros(int(max(values)) + 1, dtype=np.uint16)  # labels are seed values
         table[values] = np.arange(1, len(values) + 1)
-        cropped = labels[box]
-        regions_box = table[np.minimum(cropped, table.size - 1)]
-        counts = np.bincount(regions_box.reshape(-1), minlength=len(values) + 1)
+        regions_box = table[labels[box]]
+        counts = (np.bincount(regions_box.reshape(-1), minlength=len(values) + 1) if exact
+                  else np.zeros(len(values) + 1, np.int64))
         regions = tuple(Region(k + 1, name, color, int(counts[k + 1]))
                         for k, (_, name, color) in enumerate(source.seed_labels))
         return VolumeResult(VolumePreview(regions_box, box, source.time_step), regions, status,
@@ -93,13 +94,11 @@ class GrowCutTool(VolumeTool):
         """A quick answer at half resolution; None when there is nothing to grow."""
         if self._checked(source) is not None:
             return None
+        margin = self._margin(options)
         labels = kernels.growcut_coarse(source.image, source.seeds, source.spacing_zyx,
-                                        float(options["distance_penalty"]),
-                                        self._margin(options))
-        box = bounding_box(labels)  # the seeds' box plus margin: every voxel there is grown
-        if box is None:
-            return None
-        return self._result(source, labels, box, "refining…", exact=False)
+                                        float(options["distance_penalty"]), margin)
+        return self._result(source, labels, kernels.growcut_box(source.seeds, margin),
+                            "refining…", exact=False)
 
     def compute(self, source: VolumeSource, options: dict[str, OptionValue],
                 progress: Progress) -> VolumeResult:

@@ -127,11 +127,16 @@ def test_picking_keeps_the_clicked_island(launch, tmp_path):
     app.click("view_axial", 0.32, 0.40)
     app.wait_frames()
     assert preview_pixels(app, "picked") > 10
-    confirm_with_enter(app, app.state("_undo_depth") + 1)
+    depth = app.state("_undo_depth")
+    confirm_with_enter(app, depth + 1)
     kept = saved_labels(app, tmp_path, "kept")[middle] == 1
     islands = connected_labels(two, connectivity=1)
     assert islands.max() == 2
     assert any(np.array_equal(kept, islands == k) for k in (1, 2))  # one island, whole
+    app.hover("view_axial")
+    app.key("ctrl+z")
+    app.wait_for(lambda: app.state("_undo_depth") == depth, what="the undo of Picking")
+    np.testing.assert_array_equal(saved_labels(app, tmp_path, "unpicked")[middle] == 1, two)
 
 
 def test_growcut_updates_after_scribbles_while_it_stays_armed(launch, tmp_path):
@@ -165,3 +170,34 @@ def test_growcut_updates_after_scribbles_while_it_stays_armed(launch, tmp_path):
     # The two seed labels, grown, as new labels in a new group (neither is named like a
     # background, so both are ticked).
     assert len(app.state("_labels")) == 4
+
+
+def test_threshold_on_a_3d_t_image_follows_the_time_step_and_confirms_all(launch, tmp_path,
+                                                                         shared_data):
+    image_path = shared_data / "4d" / "img4d_11f.nii.gz"
+    app = launch(image_path)
+    app.wait_for(lambda: app.layout().get("view_axial", [0, 0, 0])[2] > 100, what="views")
+    app.click("new_segmentation_button")
+    app.wait_for_item("label_1")
+    app.hover("view_axial")
+    app.key("t")
+    app.wait_for_item("option_time_steps")
+    type_value(app, "option_lower_spin", "120")
+    wait_for_preview(app)
+    first = view_picture(app, "time_0")
+    app.hover("view_axial")
+    app.key("ctrl+Right")
+    app.wait_for(lambda: app.state("_time_step") == 1, what="time step 2")
+    wait_for_preview(app)
+    assert recoloured_pixels(first, view_picture(app, "time_1")) > 0  # the heart moved
+    app.click("option_time_steps", 0.8, 0.5)  # the second choice: all time steps
+    app.wait_frames()
+    app.click("volume_confirm")
+    app.wait_for(lambda: app.state("_undo_depth") == 1, what="the Confirm of all steps")
+    target = tmp_path / "all_steps.nrrd"
+    app.type_into_save_dialog(target)
+    app.wait_for(target.exists, what="the saved file")
+    app.wait_idle()
+    saved = sitk.GetArrayFromImage(sitk.ReadImage(str(target)))
+    image = sitk.GetArrayFromImage(sitk.ReadImage(str(image_path)))
+    np.testing.assert_array_equal(saved == 2, image >= 120)
