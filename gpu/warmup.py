@@ -99,7 +99,8 @@ def _growcut() -> None:
         result = growcut(image, seeds, margin=margin, slabs=2)
         seeds[12, 3, 3] = 2
         growcut(image, seeds, margin=margin, previous=result, slabs=2)
-    growcut_coarse(image, seeds, factor=2)  # the GrowCut tool's first, coarse preview
+    for margin in (None, 1):  # the GrowCut tool's first, coarse preview (box: a view)
+        growcut_coarse(image, seeds, margin=margin, factor=2)
 
 
 # The 2D tools' kernels first: a click during the warm-up finds them ready sooner.
