@@ -37,17 +37,22 @@ class RunningApp:
 
     def __init__(self, args: list[str], workdir: Path) -> None:
         self.workdir = workdir
+        self.args = args
         self.layout_file = workdir / "layout.json"
+        self.log = open(workdir / "app.log", "w")  # noqa: SIM115 - closed in close()
+        self._launch()
+        self.window_origin = (0, 0)
+
+    def _launch(self) -> None:
+        """A private display, then the app on it."""
         display = self._start_display()
         self.env = dict(os.environ, DISPLAY=f":{display}",
-                        MESA_SHADER_CACHE_DIR=tempfile.mkdtemp(dir=workdir),
+                        MESA_SHADER_CACHE_DIR=tempfile.mkdtemp(dir=self.workdir),
                         DEMARCATE_LAYOUT_FILE=str(self.layout_file),
-                        DEMARCATE_CONFIG_DIR=str(workdir / "config"),
-                        DEMARCATE_DATA_DIR=str(workdir / "data"))
-        self.log = open(workdir / "app.log", "w")  # noqa: SIM115 - closed in close()
-        self.app = subprocess.Popen([sys.executable, "-m", "demarcate", *args], env=self.env,
-                                    stdout=self.log, stderr=subprocess.STDOUT)
-        self.window_origin = (0, 0)
+                        DEMARCATE_CONFIG_DIR=str(self.workdir / "config"),
+                        DEMARCATE_DATA_DIR=str(self.workdir / "data"))
+        self.app = subprocess.Popen([sys.executable, "-m", "demarcate", *self.args],
+                                    env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def _start_display(self, attempts: int = 3) -> str:
         """A private Xvfb that answers: the display number it chose, once a client can
@@ -126,7 +131,16 @@ class RunningApp:
         self.wait_for(lambda: not self.state("_jobs", [True]), what="background jobs")
         self.wait_frames()
 
-    def start(self) -> RunningApp:
+    def start(self, attempts: int = 3) -> RunningApp:
+        """Until the window is up. An app that could not open the display it was given
+        (an X server that another test run's server start raced away: seen when test
+        runs share a machine) is started again on a new display."""
+        for _ in range(attempts - 1):
+            if not self._lost_its_display():
+                break
+            self.xvfb.kill()
+            self.xvfb.wait()
+            self._launch()
         window = self.wait_for(lambda: self.xdotool("search", "--name", "Demarcate",
                                                     check=False).strip(), what="the window")
         geometry = self.xdotool("getwindowgeometry", "--shell", window.splitlines()[0])
@@ -134,6 +148,16 @@ class RunningApp:
         self.window_origin = (int(fields["X"]), int(fields["Y"]))
         self.wait_for(self.layout, what="the first layout")
         return self
+
+    def _lost_its_display(self) -> bool:
+        """Wait for the window or the app's end; True when it ended unable to open the
+        display (and nothing else went wrong)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.app.poll() is None:
+            if self.xdotool("search", "--name", "Demarcate", check=False).strip():
+                return False
+            time.sleep(0.05)
+        return self.app.poll() is not None and "Failed to open display" in self.log_text()
 
     # --- acting -----------------------------------------------------------------------
     def xdotool(self, *args: str, check: bool = True) -> str:
@@ -277,6 +301,7 @@ class RunningApp:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         self.log.close()
 
 
