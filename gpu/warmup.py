@@ -30,6 +30,7 @@ from . import distance, threshold
 from .components import component_at
 from .distance import interpolate_masks, signed_distance
 from .growcut import growcut, growcut_coarse
+from .label_stats import label_moments
 from .morphology import fill_holes
 from .otsu import otsu_regions, otsu_thresholds
 from .region import majority_2d, region_grow
@@ -103,9 +104,17 @@ def _growcut() -> None:
         growcut_coarse(image, seeds, margin=margin, factor=2)
 
 
+def _label_statistics() -> None:
+    """The statistics table's one-pass per-label sums (the whole volume, and a box)."""
+    image = _block((32, 8, 8), VOLUME_DTYPE, 500)
+    labels = (image > 0).astype(LABEL_DTYPE)
+    label_moments(labels, image, [1])
+    label_moments(labels[2:30, 1:7, 1:7], image[2:30, 1:7, 1:7], [1])
+
+
 # The 2D tools' kernels first: a click during the warm-up finds them ready sooner.
 _STEPS = (_region_growing_2d, _label_plane_tools, _distance_maps, _region_growing_3d,
-          _volume_passes, _growcut)
+          _volume_passes, _growcut, _label_statistics)
 
 
 def warm_up(progress: Callable[[float], None] | None = None) -> None:

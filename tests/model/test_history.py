@@ -31,8 +31,9 @@ def random_region(data, shape_zyx):
 def random_operation(data, document: SegmentationDocument) -> None:
     """Apply one random user operation to the document."""
     seg = document.segmentation
-    if not seg.labels:
-        document.add_label()
+    if not seg.labels:  # (after a group removal): adding one is this step's operation,
+        document.add_label()  # so that every operation records at most one step
+        return
     values = [label.value for label in seg.labels]
     value = data.draw(st.sampled_from(values))
     t = data.draw(st.integers(0, seg.time_steps - 1))
