@@ -15,8 +15,9 @@ from pathlib import Path
 
 from . import __version__, formats
 from .model import ReferenceImage, Segmentation
+from .model.statistics import label_statistics
 
-SUBCOMMANDS = ("info", "convert")
+SUBCOMMANDS = ("info", "convert", "stats")
 
 
 def image_info(image: ReferenceImage) -> dict:
@@ -149,6 +150,24 @@ def run_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_stats(args: argparse.Namespace) -> int:
+    """Label statistics of a segmentation over its image: CSV on stdout, or into --csv."""
+    image = formats.read_image(args.image)
+    segmentation = formats.read_segmentation(args.segmentation, reference=image)
+    if segmentation.time_steps != image.time_steps:
+        raise ValueError(f"{args.segmentation} has {segmentation.time_steps} time step(s), "
+                         f"the image {image.time_steps}")
+    if not 0 <= args.time_step < image.time_steps:
+        raise ValueError(f"--time-step {args.time_step} is outside 0..{image.time_steps - 1}")
+    rows = label_statistics(segmentation, image, args.time_step)
+    if args.csv:
+        formats.write_statistics_csv(rows, args.csv)
+        print(args.csv)
+    else:
+        print(formats.statistics_csv(rows), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="demarcate",
@@ -181,6 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write plain label maps even for a .nrrd output")
     convert.add_argument("--round", action="store_true",
                          help="accept a float label map by rounding to the nearest integers")
+
+    stats = sub.add_parser(
+        "stats", help="label statistics: voxels, volume and image mean/SD/min/max per label",
+        description="One row per label of every group: group,value,name,voxels,volume_ml,"
+        "mean,sd,min,max (SD over all the label's voxels; empty fields for an empty label).",
+    )
+    stats.add_argument("image")
+    stats.add_argument("segmentation", help="a segmentation on the image's grid")
+    stats.add_argument("--csv", metavar="OUT", help="write the table to OUT instead of stdout")
+    stats.add_argument("--time-step", type=int, default=0, metavar="T",
+                       help="time step of a 3D+t image (from 0; default 0)")
     return parser
 
 
@@ -224,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_gui([])
-    handlers = {"info": run_info, "convert": run_convert}
+    handlers = {"info": run_info, "convert": run_convert, "stats": run_stats}
     try:
         return handlers[args.command](args)
     except (formats.FormatError, OSError, ValueError) as error:

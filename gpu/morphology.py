@@ -101,8 +101,11 @@ def surface_mesh(field, level: float = 0.5, spacing_zyx=(1.0, 1.0, 1.0)
 
     Marching cubes (scikit-image) runs on the host on the region above ``level`` only,
     padded by one voxel of "outside" so objects touching the array border are closed;
-    a GPU field is cropped on the device and only the crop crosses the bus. An empty
-    field gives empty arrays.
+    a GPU field is cropped on the device and only the crop crosses the bus. The pad
+    mirrors the field's maximum about ``level``, so a mask's surface lies half a voxel
+    beyond the border voxels, as it does everywhere else. Degenerate (zero-area)
+    triangles are left out: they have no normal, which mesh files and shading need. An
+    empty field gives empty arrays.
     """
     box = bounding_box(field >= level)
     if box is None:
@@ -111,8 +114,9 @@ def surface_mesh(field, level: float = 0.5, spacing_zyx=(1.0, 1.0, 1.0)
 
     crop = _grown_box(box, field.shape, 1)
     values = to_host(field[crop]).astype(np.float32)
-    outside = np.float32(min(float(values.min()), level - 1.0))
+    outside = np.float32(min(float(values.min()), 2.0 * level - float(values.max())))
     values = np.pad(values, 1, constant_values=outside)
-    verts, faces, normals, _ = marching_cubes(values, level, spacing=tuple(spacing_zyx))
+    verts, faces, normals, _ = marching_cubes(values, level, spacing=tuple(spacing_zyx),
+                                              allow_degenerate=False)
     origin = np.array([s.start - 1 for s in crop]) * np.asarray(spacing_zyx)
     return verts + origin, faces, normals

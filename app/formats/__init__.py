@@ -16,6 +16,7 @@ from .segmentation_io import (
     what_is_lost,
     write_segmentation,
 )
+from .statistics_csv import statistics_csv, write_statistics_csv
 from .suggestions import read_suggestions, write_suggestions
 
 __all__ = [
@@ -28,10 +29,12 @@ __all__ = [
     "read_preset",
     "read_segmentation",
     "read_suggestions",
+    "statistics_csv",
     "write_image",
     "write_itksnap_labels",
     "write_preset",
     "what_is_lost",
     "write_segmentation",
+    "write_statistics_csv",
     "write_suggestions",
 ]

@@ -30,8 +30,11 @@ from .events import SessionEvent, Topic
 from .interpolation import InterpolationUpdater
 from .jobs import Job, JobRunner
 from .label_actions import LabelActions
+from .model_actions import ModelActions
 from .recent_files import remember_recent
 from .recovery import RecoveredDocument, RecoveryStore
+from .statistics import StatisticsActions
+from .surfaces import SurfaceMeshes
 from .volume_actions import VolumeToolActions
 
 
@@ -60,7 +63,7 @@ class ImageEntry:
         self.window_name = preset_name(self.level, self.width)
 
 
-class Session(LabelActions, VolumeToolActions):
+class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
     def __init__(
         self, preferences: Preferences | None = None, preferences_file: Path | None = None,
         jobs: JobRunner | None = None, recovery: RecoveryStore | None = None,
@@ -76,11 +79,14 @@ class Session(LabelActions, VolumeToolActions):
         self.jobs = jobs or JobRunner()
         self.tools = ToolController()
         self._start_volume_previews()
+        self._start_model_actions()
+        self._start_statistics()
         self._interpolation = InterpolationUpdater(
             self.jobs, lambda: self._emit(Topic.INTERPOLATION))
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
         self.autosaver = Autosaver(self.jobs, recovery or RecoveryStore(),
                                    lambda: self.preferences.autosave_seconds)
+        self.surfaces = SurfaceMeshes(self)  # the 3D view's label surfaces
 
     def _emit(self, topic: Topic, **details) -> None:
         self.events.emit(SessionEvent(topic, **details))
@@ -284,11 +290,14 @@ class Session(LabelActions, VolumeToolActions):
         if remove is not None:
             remove()
         self.autosaver.forget(document)
+        self._forget_polygon_models(document)
+        self._statistics.forget(document)
 
     def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
         if self.has_document and document is self.document:
             self._interpolation.on_change(document, change, self.time_step)
         self._volume_tool_sees(document, change)
+        self._statistics.on_change(document, change)
         if change.final:
             self.autosaver.note_change(document)
         self._emit(Topic.DOCUMENT, document=document, change=change)

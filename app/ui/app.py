@@ -15,6 +15,7 @@ from collections.abc import Callable
 from importlib import resources
 
 import dearpygui.dearpygui as dpg
+import moderngl
 
 from .. import __version__
 from ..model.document import SegmentationDocument
@@ -34,7 +35,9 @@ from .next_frame import run_pending
 from .preferences_dialog import show_preferences
 from .safety_dialogs import ask_unsaved, offer_restore
 from .save_dialog import show_save_as, suggested_path
+from .statistics_panel import StatisticsPanel
 from .tool_panel import STATUS_ROW, TOOL_HEIGHTS, ToolPanel
+from .view_3d import NOT_STARTED, open_scene_context
 from .views import BIG, GRID, SINGLE, ViewArea
 
 SIDE_WIDTH = 270
@@ -49,13 +52,16 @@ def sample_paths() -> list[str]:
 
 
 class MainWindow:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, gl_context: moderngl.Context | None = None,
+                 no_3d: str = NOT_STARTED) -> None:
         self.session = session
+        self._gl_context, self._no_3d = gl_context, no_3d  # for the 3D view
         self.views: ViewArea | None = None
         self.labels: LabelPanel | None = None
         self.jobs: JobsPanel | None = None
         self.tool_panel: ToolPanel | None = None
         self.probe = LayoutProbe.from_environment(session)
+        self.statistics = StatisticsPanel(session, self.act)
         # What the next frame must redraw, set by session events.
         self.side_panels_dirty = True  # data panel, label panel, tool panel
         self.data_panel_dirty = False  # only the data panel (an unsaved mark came or went)
@@ -109,6 +115,12 @@ class MainWindow:
             self.tool_panel_dirty = True
             if views is not None:
                 views.invalidate_all()
+        elif topic is Topic.SURFACES and views is not None:
+            views.view_3d.invalidate()
+        elif topic is Topic.POLYGON_MODELS:
+            self.data_panel_dirty = True  # the models are listed under their segmentation
+            if views is not None:
+                views.view_3d.invalidate()  # and shown in the 3D view
         elif topic is Topic.ERROR:
             show_error(event.message)
         self.status_dirty = True
@@ -311,6 +323,12 @@ class MainWindow:
             "delete_anchor": lambda: self.act(session.tool_key, "delete"),
             "brush_smaller": lambda: self.act(session.step_tool_option, "radius", -1),
             "brush_larger": lambda: self.act(session.step_tool_option, "radius", 1),
+            "view_anterior": lambda: self._standard_view("anterior"),
+            "view_posterior": lambda: self._standard_view("posterior"),
+            "view_left": lambda: self._standard_view("left"),
+            "view_right": lambda: self._standard_view("right"),
+            "view_superior": lambda: self._standard_view("superior"),
+            "view_inferior": lambda: self._standard_view("inferior"),
         }
 
     def _if_image(self, action: Callable, *args) -> None:
@@ -318,8 +336,15 @@ class MainWindow:
             self.act(action, *args)
 
     def _view_name_under_mouse(self) -> str | None:
+        if self.views.view_3d.local_mouse() is not None:
+            return self.views.view_3d.name
         view = self.views.view_under_mouse()
         return view.name if view else None
+
+    def _standard_view(self, name: str) -> None:
+        """The 3D view's standard-view keys act only while the mouse is over it."""
+        if self.views.view_3d.local_mouse() is not None:
+            self.views.view_3d.set_view(name)
 
     def reset_view(self) -> None:
         if self.session.image_index is not None:
@@ -368,7 +393,8 @@ class MainWindow:
         # Jobs go first in the row: their Cancel buttons must not move with the text.
         self.jobs = JobsPanel("status_row", "status_bar", self.session, self.act)
         self.labels = LabelPanel("label_column", self.session, self.act, self.add_label)
-        self.views = ViewArea(self.session, "view_area", self.act)
+        self.views = ViewArea(self.session, "view_area", self.act, self._gl_context,
+                              self._no_3d)
         self.tool_panel = ToolPanel("tool_column", self.session, self.select_tool, self.act,
                                     above="label_column")
         with dpg.handler_registry():
@@ -414,12 +440,14 @@ class MainWindow:
                                   callback=lambda: self.act(self.session.redo))
                 dpg.add_menu_item(label="Preferences...", tag="menu_preferences",
                                   callback=lambda: show_preferences(self.session, self.act))
-            with dpg.menu(label="View"):
+            with dpg.menu(label="View", tag="menu_view"):
                 for label, mode in (("2 x 2", GRID), ("One big, three small", BIG),
                                     ("Single view", SINGLE)):
                     dpg.add_menu_item(label=label, callback=lambda s, a, u: self.views.set_mode(u),
                                       user_data=mode)
                 dpg.add_menu_item(label="Reset view", shortcut="Home", callback=self.reset_view)
+                dpg.add_menu_item(label="Label statistics", tag="menu_statistics",
+                                  callback=self.statistics.show)
             with dpg.menu(label="Help", tag="menu_help"):
                 dpg.add_menu_item(label="Shortcuts", shortcut="F1", tag="menu_shortcuts",
                                   callback=self.show_shortcuts)
@@ -614,7 +642,8 @@ def _open_and_wait(session: Session, open_file: Callable, path: str) -> None:
 
 def run_app(paths: list[str], sample: bool = False) -> int:
     session = Session()
-    window = MainWindow(session)
+    # The 3D view's GL context is made before the viewport (testing-and-ci.md).
+    window = MainWindow(session, *open_scene_context())
     paths = sample_paths() if sample else paths
     image_paths = paths[:1]
     dpg.create_context()

@@ -43,3 +43,16 @@ def ask_path(title: str, kind: FileKind | tuple[str, ...], on_path: Callable[[st
     if not isinstance(kind, FileKind):
         kind = kind_for(kind)
     open_browser(title, kind, on_path, save=save, initial=initial)
+
+
+def add_path_field(prefix: str, initial: str, title: str, kind: FileKind,
+                   on_enter: Callable) -> None:
+    """A file name to type (``<prefix>_path``; Enter calls ``on_enter``) with Browse...
+    beside it (``<prefix>_browse``), which opens the file browser to name a new file."""
+    path_tag = f"{prefix}_path"
+    with dpg.group(horizontal=True):
+        dpg.add_input_text(tag=path_tag, default_value=initial, width=480, on_enter=True,
+                           callback=on_enter)
+        dpg.add_button(label="Browse...", tag=f"{prefix}_browse", callback=lambda: ask_path(
+            title, kind, lambda path: dpg.set_value(path_tag, path), save=True,
+            initial=dpg.get_value(path_tag)))

@@ -78,7 +78,13 @@ PRESETS = FileKind("preset", (
     FileFilter("Legacy MITK preset", (".lsetp",)),
 ))
 
-KINDS = (IMAGES, SEGMENTATIONS, PRESETS)
+MESHES = FileKind("mesh", (
+    FileFilter("STL", (".stl",)),
+    FileFilter("OBJ", (".obj",)),
+    FileFilter("PLY", (".ply",)),
+))
+
+KINDS = (IMAGES, SEGMENTATIONS, PRESETS, MESHES)
 
 
 def kind_for(extensions: tuple[str, ...]) -> FileKind:

@@ -66,6 +66,12 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("brush_smaller", "[", description="Smaller brush"),
     Binding("brush_larger", "]", description="Larger brush"),
     Binding("delete_anchor", "Delete", description="Lasso: delete the selected anchor"),
+    Binding("view_anterior", "1", description="3D view (mouse over it): from the front"),
+    Binding("view_posterior", "2", description="3D view: from behind"),
+    Binding("view_left", "3", description="3D view: from the patient's left"),
+    Binding("view_right", "4", description="3D view: from the patient's right"),
+    Binding("view_superior", "5", description="3D view: from the head"),
+    Binding("view_inferior", "6", description="3D view: from the feet"),
 )
 
 # Mouse gestures, listed in the Help window beside the keys.
@@ -78,6 +84,9 @@ MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
     ("Shift+Left drag", "Window (horizontal: width, vertical: level)"),
     ("Double click", "Maximise the view / back to the layout"),
     ("Shift+Wheel", "Brush size"),
+    ("3D view: left drag", "Turn the surfaces"),
+    ("3D view: wheel / right drag", "Zoom"),
+    ("3D view: middle drag", "Pan"),
 )
 
 

@@ -3,8 +3,9 @@
 Set ``DEMARCATE_LAYOUT_FILE`` and the window writes a JSON file after its frames: the
 screen rectangle of every tagged, shown widget (so tests click on widgets, not on
 guesses), plus the session facts tests wait on (frame number, mouse position as the app
-saw it, crosshair, undo depth, running jobs, interpolation suggestions). Tests wait on
-these conditions instead of sleeping, which keeps them correct on a loaded machine.
+saw it, crosshair, undo depth, running jobs, interpolation suggestions, the 3D view's
+surfaces). Tests wait on these conditions instead of sleeping, which keeps them correct
+on a loaded machine.
 Without the variable the probe does nothing.
 """
 
@@ -69,12 +70,15 @@ class LayoutProbe:
                 rectangles[alias] = [*state["rect_min"], *state["rect_size"]]
         for name in view_names:
             rectangles[f"_title_{name}"] = dpg.get_value(f"title_{name}")
+        rectangles.update(_menu_rectangles())
         return rectangles
 
     def _session_state(self) -> dict[str, object]:
         session = self.session
         history = session.document.history if session.has_document else None
         armed = session.armed_tool
+        surfaces = session.surfaces.scene_surfaces()
+        statistics = session.label_statistics() if history else None
         return {
             "_frame": self.frame,
             "_mouse": [round(v) for v in dpg.get_mouse_pos(local=False)],
@@ -94,4 +98,41 @@ class LayoutProbe:
             "_preview_pending": session.volume_preview_pending,
             "_preview_regions": ([[r.number, r.voxels] for r in armed.regions]
                                  if armed is not None else []),
+            "_surfaces": len(surfaces),  # label and preview surfaces the 3D view draws
+            "_surface_triangles": sum(s.mesh.triangle_count for s in surfaces),
+            "_surfaces_pending": session.surfaces.pending,
+            "_statistics_voxels": ({row.value: row.voxels for row in statistics}
+                                   if statistics is not None else None),
         }
+
+
+#: The menu bar's height with Dear PyGui's default font (13 px) and frame padding (3 px).
+MENU_BAR_HEIGHT = 19
+MENU_ROW_HEIGHT = 17
+
+
+def _menu_rectangles() -> dict[str, list[float]]:
+    """Menu bar menus and their items report a position but no rectangle: a title spans
+    its label on the bar, and the items of an open menu (whose size is then its popup's)
+    are rows of the popup, which opens under the bar at the title's left edge."""
+    rectangles: dict[str, list[float]] = {}
+    for menu in dpg.get_all_items():
+        parent = dpg.get_item_parent(menu)
+        if (dpg.get_item_type(menu) != "mvAppItemType::mvMenu" or parent is None
+                or dpg.get_item_type(parent) != "mvAppItemType::mvMenuBar"):
+            continue
+        x, y = dpg.get_item_state(menu)["pos"]
+        alias = dpg.get_item_alias(menu)
+        if alias:
+            width = dpg.get_text_size(dpg.get_item_label(menu))[0] + 2 * 8
+            rectangles[alias] = [x, y, width, MENU_BAR_HEIGHT]
+        popup_width = dpg.get_item_state(menu).get("rect_size", [0, 0])[0]
+        if popup_width <= 0:
+            continue  # closed
+        for item in dpg.get_item_children(menu, 1):
+            alias = dpg.get_item_alias(item)
+            if alias and dpg.get_item_type(item) == "mvAppItemType::mvMenuItem":
+                px, py = dpg.get_item_state(item)["pos"]
+                rectangles[alias] = [x + px, MENU_BAR_HEIGHT + py, popup_width - 2 * px,
+                                     MENU_ROW_HEIGHT]
+    return rectangles

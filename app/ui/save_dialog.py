@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from .dialogs import ask_path
+from .dialogs import add_path_field
 from .file_kinds import SEGMENTATIONS
 
 WINDOW = "save_as_window"
@@ -97,13 +97,7 @@ def show_save_as(initial_path: str, save: Callable[[str, int], None], mitk_versi
 
     with dpg.window(label="Save segmentation as", tag=WINDOW, modal=True, width=640,
                     autosize=True, on_close=lambda: dpg.delete_item(WINDOW)):
-        with dpg.group(horizontal=True):
-            dpg.add_input_text(tag="save_path", default_value=initial_path, width=480,
-                               on_enter=True, callback=on_save)
-            dpg.add_button(label="Browse...", tag="save_browse", callback=lambda: ask_path(
-                "Save segmentation as", SEGMENTATIONS,
-                lambda path: dpg.set_value("save_path", path), save=True,
-                initial=dpg.get_value("save_path")))
+        add_path_field("save", initial_path, "Save segmentation as", SEGMENTATIONS, on_save)
         dpg.add_combo(list(FORMATS), tag="save_format",
                       default_value=format_for(initial_path, mitk_version), width=480,
                       callback=on_format)

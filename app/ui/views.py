@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Callable
 
 import dearpygui.dearpygui as dpg
+import moderngl
 
 from ..model.changes import Change
 from ..render.slices import SliceAxis
 from ..session import Session
 from .slice_view import SliceView
+from .view_3d import View3D
 
 GRID, BIG, SINGLE = "grid", "big", "single"
 ZOOM_STEP = 1.15
@@ -26,14 +28,13 @@ WINDOW_PER_PIXEL = 1 / 256  # Shift+drag: window change per pixel, in window wid
 class ViewArea:
     """Places the panes, routes mouse gestures to the view under the mouse."""
 
-    def __init__(self, session: Session, parent: int | str, act: Callable) -> None:
+    def __init__(self, session: Session, parent: int | str, act: Callable,
+                 gl_context: moderngl.Context | None = None, no_3d: str = "") -> None:
         self.session = session
         self.parent = parent
         self.act = act  # runs a session action, turning failures into a message
         self.views = {axis.name.lower(): SliceView(session, axis, parent) for axis in SliceAxis}
-        with dpg.child_window(parent=parent, tag="pane_3d", border=True):
-            dpg.add_text("3D")
-            dpg.add_text("The 3D surface view comes with the polygon models.", wrap=300)
+        self.view_3d = View3D(session, parent, gl_context, no_3d)
         self.mode = GRID
         self.big = "axial"
         self.previous_mode = GRID
@@ -50,17 +51,22 @@ class ViewArea:
     # --- what to redraw ----------------------------------------------------------------
     def image_changed(self) -> None:
         self._pixels |= set(self.views)
+        self.view_3d.invalidate()
 
     def invalidate_all(self) -> None:
         self._pixels |= set(self.views)
+        self.view_3d.invalidate()
 
     def cursor_moved(self) -> None:
         """Views whose slice changed recomposite; the others only move the crosshair."""
         for name, view in self.views.items():
             target = self._pixels if view.rendered_slice != view.slice_index else self._overlays
             target.add(name)
+        self.view_3d.cursor_moved()
 
     def document_changed(self, change: Change) -> None:
+        if change.metadata:  # colour, opacity, visibility: the 3D view shows them at once
+            self.view_3d.invalidate()
         time_step = self.session.time_step
         for name, view in self.views.items():
             if view.camera is not None and change.touches_slice(view.axis.value,
@@ -85,7 +91,7 @@ class ViewArea:
         if self.session.image_index is None:
             self._pixels.clear()
             self._overlays.clear()
-            return worked
+            return self.view_3d.update() or worked
         outline = self.session.preferences.overlay_style == "outline"
         for name in self._pixels:
             view = self.views[name]
@@ -96,7 +102,7 @@ class ViewArea:
                 self.views[name].draw_overlays()
         self._pixels.clear()
         self._overlays.clear()
-        return worked
+        return self.view_3d.update() or worked
 
     # --- layout ------------------------------------------------------------------------
     def arrange_if_resized(self) -> bool:
@@ -142,7 +148,7 @@ class ViewArea:
         for name in names:
             x, y, w, h = places.get(name, (0, 0, 0, 0))
             if name == "3d":
-                dpg.configure_item("pane_3d", pos=(x, y), width=w, height=h, show=w > 0)
+                self.view_3d.place(x, y, w, h)
             else:
                 self.views[name].place(x, y, w, h)
         self._overlays |= set(self.views)
@@ -160,6 +166,10 @@ class ViewArea:
 
     def on_mouse_down(self, button: int) -> None:
         if self._drag is not None or self.session.image_index is None:
+            return
+        over_3d = self.view_3d.local_mouse()
+        if over_3d is not None:
+            self._drag = (View3D.name, button, *over_3d)
             return
         view = self.view_under_mouse()
         if view is None:
@@ -182,12 +192,16 @@ class ViewArea:
         if self._drag is None:
             return
         name, button, last_x, last_y = self._drag
-        view = self.views[name]
-        left, top = dpg.get_item_rect_min(view.drawlist)
+        drawlist = self.view_3d.drawlist if name == View3D.name else self.views[name].drawlist
+        left, top = dpg.get_item_rect_min(drawlist)
         mouse_x, mouse_y = dpg.get_mouse_pos(local=False)
         x, y = mouse_x - left, mouse_y - top
         dx, dy = x - last_x, y - last_y
         self._drag = (name, button, x, y)
+        if name == View3D.name:
+            self.view_3d.drag(button, dx, dy)
+            return
+        view = self.views[name]
         session = self.session
         if button == dpg.mvMouseButton_Left and _shift_down():
             entry = session.image_entry
@@ -228,7 +242,10 @@ class ViewArea:
 
     def on_wheel(self, delta: int) -> bool:
         """Slice step, zoom with Ctrl, brush size with Shift; returns whether a view took
-        the wheel."""
+        the wheel; over the 3D view it zooms."""
+        if self.view_3d.local_mouse() is not None:
+            self.view_3d.wheel(delta)
+            return True
         view = self.view_under_mouse()
         if view is None:
             return False
@@ -242,6 +259,9 @@ class ViewArea:
         return True
 
     def on_double_click(self) -> None:
+        if self.view_3d.local_mouse() is not None:
+            self.toggle_maximised(View3D.name)
+            return
         view = self.view_under_mouse()
         if view is None:
             return
@@ -269,6 +289,7 @@ class ViewArea:
         for view in self.views.values():
             if view.camera is not None:
                 view.camera.reset()
+        self.view_3d.reset()
         self._overlays |= set(self.views)
 
 
