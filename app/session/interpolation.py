@@ -1,7 +1,8 @@
 """Keeps the 2D interpolation suggestions current without blocking the window.
 
-The suggestions depend on the active label's voxels in the shown time step and on the
-orientation the user draws in. Change records tell when they may have changed; the
+The suggestions depend on the active label's voxels in the shown time step, on the
+slices drawn with 2D tools and on the orientation the user draws in. Change records tell
+which slices changed; only the gaps between drawn slices around them are recomputed. The
 recomputation then runs on the job runner (latest wins: a newer edit supersedes a
 computation in progress) and lands on the UI thread. A worker reads the live label
 array; an edit made while it runs announces a change, whose newer job replaces it, so
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from ..model.changes import Change, ChangeKind
 from ..model.document import SegmentationDocument
 from ..tools.interpolation import SliceInterpolator, compute_suggestions
+from ..tools.slicing import SlicePosition
 from .jobs import Job, JobRunner
 
 JOB_KEY = "interpolation"
@@ -50,20 +52,27 @@ class InterpolationUpdater:
         While a stroke is in progress a running computation is dropped, since it may
         have read half of the stroke; the stroke's final record starts the next one.
         """
+        if change.kind is ChangeKind.UNDO:
+            self.interpolator.drawn_slices(document).forget_emptied(document, change)
         if not self.interpolator.enabled:
-            return
-        if not change.final:
-            self._cancel_pending()
-            self.interpolator.invalidate()
             return
         seg = document.segmentation
         value = seg.active_label_value
-        relevant = change.kind is ChangeKind.SELECTION or change.structure or (
-            value is not None and change.touches_group_at(seg.group_index_of(value),
-                                                         seg.stored_time_index(time_step)))
-        if relevant:
+        if change.kind is ChangeKind.SELECTION or change.structure or value is None:
             self.interpolator.invalidate()
-            self.refresh(document, time_step)
+        else:
+            self.interpolator.note_change(change, seg.group_index_of(value),
+                                          seg.stored_time_index(time_step))
+        if not change.final:
+            self._cancel_pending()
+            return
+        self.refresh(document, time_step)
+
+    def note_drawn(self, document: SegmentationDocument, position: SlicePosition) -> None:
+        """A finished 2D gesture wrote on ``position``'s slice (with the active label)."""
+        value = document.segmentation.active_label_value
+        if value is not None:
+            self.interpolator.note_drawn(document, position, value)
 
     def refresh(self, document: SegmentationDocument | None, time_step: int) -> None:
         """Start a recomputation unless the suggestions are current; clears them when
@@ -78,14 +87,15 @@ class InterpolationUpdater:
             return
         if interpolator.is_current(document, axis, time_step):
             return
-        key = interpolator.key_of(document, axis, time_step)
+        key, drawn, known, settled = interpolator.plan(document, axis, time_step)
 
         def work(job: Job) -> dict:
-            return compute_suggestions(document, axis, time_step, progress=job.report)
+            return compute_suggestions(document, axis, time_step, drawn, known,
+                                       progress=job.report)
 
         def land(result: dict) -> None:
             self._pending = None
-            interpolator.set_result(key, result)
+            interpolator.set_result(key, result, settled)
             self._on_updated()
 
         self._pending = self._jobs.submit("Interpolating", work, on_done=land, key=JOB_KEY)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import formats
 from ..formats.errors import first_line
-from ..model.changes import Change, Signal
+from ..model.changes import Change, ChangeKind, Signal
 from ..model.document import SegmentationDocument
 from ..model.image import ReferenceImage
 from ..model.naming import LabelNaming, NamingMode
@@ -83,6 +83,7 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
         self._start_statistics()
         self._interpolation = InterpolationUpdater(
             self.jobs, lambda: self._emit(Topic.INTERPOLATION))
+        self._finishing_2d: SlicePosition | None = None  # see _finish_gesture
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
         self.autosaver = Autosaver(self.jobs, recovery or RecoveryStore(),
                                    lambda: self.preferences.autosave_seconds)
@@ -294,6 +295,9 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
         self._statistics.forget(document)
 
     def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
+        if (self._finishing_2d is not None and change.kind is ChangeKind.EDIT
+                and change.voxels):
+            self._interpolation.note_drawn(document, self._finishing_2d)
         if self.has_document and document is self.document:
             self._interpolation.on_change(document, change, self.time_step)
         self._volume_tool_sees(document, change)
@@ -598,7 +602,20 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
     def tool_release(self) -> int:
         if not self.tools.busy:
             return 0
-        return self._tool_call(self.tools.release, self.document)
+        return self._finish_gesture(self.tools.gesture_position, self.tools.release,
+                                    self.document)
+
+    def _finish_gesture(self, position: SlicePosition | None, action, *args):
+        """Run the event that ends a gesture; a 2D tool's step that writes then marks
+        ``position``'s slice as drawn for interpolation (as MITK records its contours),
+        whatever else the label holds there."""
+        tool = self.tools.active
+        if tool is not None and tool.info.tab == "2D":
+            self._finishing_2d = position
+        try:
+            return self._tool_call(action, *args)
+        finally:
+            self._finishing_2d = None
 
     def tool_hover(self, axis: int, voxel_zyx: tuple[int, int, int]) -> bool:
         """The mouse moved without a button over a view (live wire follows it)."""
@@ -617,8 +634,8 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
         if tool is None or not tool.uses_double_click or not self.has_document:
             return False
         position = SlicePosition(axis, int(voxel_zyx[axis]), self.time_step)
-        self._tool_call(self.tools.double_click, self.document, position,
-                        self._plane_point(axis, voxel_zyx))
+        self._finish_gesture(position, self.tools.double_click, self.document, position,
+                             self._plane_point(axis, voxel_zyx))
         return True
 
     def tool_key(self, key: str) -> bool:
@@ -629,7 +646,8 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
 
     def confirm_tool(self) -> int:
         """Apply what the active tool holds (a contour waiting for Confirm)."""
-        return self._tool_call(self.tools.confirm, self.document)
+        return self._finish_gesture(self.tools.gesture_position, self.tools.confirm,
+                                    self.document)
 
     def cancel_tool(self) -> None:
         self._stop_tools()

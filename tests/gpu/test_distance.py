@@ -7,7 +7,12 @@ import pytest
 import SimpleITK as sitk
 from scipy import ndimage
 
-from demarcate.gpu.distance import interpolate_masks, signed_distance
+from demarcate.gpu.distance import (
+    edge_distance,
+    interpolate_masks,
+    interpolate_series,
+    signed_distance,
+)
 
 from ._volumes import ct_like, real_image
 
@@ -87,6 +92,26 @@ def test_interpolation_on_the_box_equals_the_whole_slice(ratio):
             y, x = rng.integers(0, 60), rng.integers(0, 80)
             mask[y:y + rng.integers(3, 25), x:x + rng.integers(3, 25)] = True
             mask[rng.integers(0, 70, 6), rng.integers(0, 90, 6)] = True
-        expected = (signed_distance(lower, (0.7, 0.9)) * (1 - ratio)
-                    + signed_distance(upper, (0.7, 0.9)) * ratio) <= 0
+        expected = (edge_distance(lower, (0.7, 0.9)) * (1 - ratio)
+                    + edge_distance(upper, (0.7, 0.9)) * ratio) <= 0
         assert np.array_equal(interpolate_masks(lower, upper, ratio, (0.7, 0.9)), expected)
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0), (0.7, 0.9)])
+def test_edge_distance_puts_the_boundary_half_way_between_pixels(spacing):
+    mask = ct_like()[6] > 0
+    inside = ndimage.distance_transform_edt(mask, sampling=spacing)
+    outside = ndimage.distance_transform_edt(~mask, sampling=spacing)
+    half = min(spacing) / 2
+    expected = np.where(mask, half - inside, outside - half)
+    assert np.abs(edge_distance(mask, spacing) - expected).max() < 1e-4
+    assert np.all(edge_distance(np.zeros((4, 5), bool)) == np.inf)
+    assert np.all(edge_distance(np.ones((4, 5), bool)) == -np.inf)
+
+
+def test_a_series_equals_one_mask_at_a_time():
+    yy, xx = np.ogrid[:40, :50]
+    lower, upper = (yy - 15) ** 2 + (xx - 15) ** 2 < 60, (yy - 22) ** 2 + (xx - 30) ** 2 < 90
+    series = interpolate_series(lower, upper, [0.25, 0.5, 0.75], (0.8, 0.6))
+    for ratio, mask in zip([0.25, 0.5, 0.75], series, strict=True):
+        assert np.array_equal(mask, interpolate_masks(lower, upper, ratio, (0.8, 0.6)))

@@ -185,6 +185,51 @@ def test_interpolation_follows_the_orientation_the_user_draws_in():
     assert session.interpolator.axis == 2
 
 
+def test_contours_in_a_second_orientation_keep_the_first_one_interpolating():
+    """3 sagittal and 2 coronal brush contours: the coronal ones cross every sagittal
+    slice, yet the sagittal gaps still get suggestions (drawn = the gestures' slices)."""
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((1, 20, 20, 20), np.int16),
+                                     Geometry((1.0, 1.0, 1.0)), "test image"))
+    session.new_segmentation()
+    session.set_interpolation(True)
+    session.select_tool("paint")
+    session.set_tool_option("radius", 3)
+    for axis, index in ((2, 4), (2, 10), (2, 16), (1, 8), (1, 12)):
+        voxel = [10, 10, 10]
+        voxel[axis] = index
+        session.tool_press(axis, tuple(voxel))
+        session.tool_release()
+    session.set_interpolation(True, axis=2)
+    session.jobs.drain()
+    assert session.interpolator.slice_indices == [5, 6, 7, 8, 9, 11, 12, 13, 14, 15]
+    session.set_interpolation(True, axis=1)
+    session.jobs.drain()
+    assert session.interpolator.slice_indices == [9, 10, 11]
+
+
+def test_undoing_a_contour_takes_its_slice_out_of_the_drawn_ones():
+    """Undo is no gesture: the undone slice no longer ends the shape as an empty drawn
+    slice, and the gap it split is whole again."""
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((1, 20, 20, 20), np.int16),
+                                     Geometry((1.0, 1.0, 1.0)), "test image"))
+    session.new_segmentation()
+    session.set_interpolation(True, axis=0)
+    session.select_tool("paint")
+    session.set_tool_option("radius", 3)
+    for index in (4, 10, 16):
+        session.tool_press(0, (index, 10, 10))
+        session.tool_release()
+    session.jobs.drain()
+    assert session.interpolator.slice_indices == [5, 6, 7, 8, 9, 11, 12, 13, 14, 15]
+    session.undo()  # the contour on slice 16
+    session.jobs.drain()
+    drawn = session.interpolator.drawn_slices(session.document)
+    assert drawn.indices(0, 0, 1) == [4, 10]
+    assert session.interpolator.slice_indices == [5, 6, 7, 8, 9]
+
+
 def test_closing_the_selected_image_selects_a_remaining_one():
     session = make_session()
     session.new_segmentation()
