@@ -588,9 +588,10 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
         self._interpolation.set_axis(axis, document, self.time_step)
         entry = self.image_entry
         position = SlicePosition(axis, int(voxel_zyx[axis]), self.time_step)
-        return self._tool_call(self.tools.press, document, position,
-                               self._plane_point(axis, voxel_zyx), ctrl,
-                               entry.image.array[self.time_step], entry.width)
+        # Click tools (Fill, Erase, Close) write on the press itself.
+        return self._finish_gesture(position, self.tools.press, document, position,
+                                    self._plane_point(axis, voxel_zyx), ctrl,
+                                    entry.image.array[self.time_step], entry.width)
 
     def tool_drag(self, voxel_zyx: tuple[int, int, int]) -> int:
         """The mouse moved with the button down (on the slice of the press)."""
@@ -606,9 +607,10 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
                                     self.document)
 
     def _finish_gesture(self, position: SlicePosition | None, action, *args):
-        """Run the event that ends a gesture; a 2D tool's step that writes then marks
+        """Run a 2D tool's event that may finish a step (a release, a double click, a
+        confirm, or the press of a click tool); a step it finishes that writes marks
         ``position``'s slice as drawn for interpolation (as MITK records its contours),
-        whatever else the label holds there."""
+        whatever else the label holds there. A brush's press only opens its stroke."""
         tool = self.tools.active
         if tool is not None and tool.info.tab == "2D":
             self._finishing_2d = position

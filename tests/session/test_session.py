@@ -230,6 +230,20 @@ def test_undoing_a_contour_takes_its_slice_out_of_the_drawn_ones():
     assert session.interpolator.slice_indices == [5, 6, 7, 8, 9]
 
 
+def test_a_click_tool_that_writes_on_the_press_marks_its_slice_as_drawn():
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((1, 20, 20, 20), np.int16),
+                                     Geometry((1.0, 1.0, 1.0)), "test image"))
+    session.new_segmentation()
+    session.select_tool("paint")
+    session.tool_press(0, (4, 10, 10))  # a brush's press opens its stroke only
+    assert session.interpolator.drawn_slices(session.document).indices(0, 0, 1) is None
+    session.tool_release()
+    session.select_tool("fill")
+    session.tool_press(0, (9, 10, 10))  # floods the empty slice 9 with the label
+    assert session.interpolator.drawn_slices(session.document).indices(0, 0, 1) == [4, 9]
+
+
 def test_closing_the_selected_image_selects_a_remaining_one():
     session = make_session()
     session.new_segmentation()
