@@ -119,6 +119,3 @@ class PickingTool(VolumeTool):
                                       description="Picking")
         self.cancel()
         return changed
-
-    def confirm(self, context: ToolContext) -> int:
-        return self.write(context.document, {})

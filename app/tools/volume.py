@@ -29,7 +29,6 @@ from .base import (
     OptionValue,
     PlanesPreview,
     Tool,
-    ToolContext,
     VolumePreview,
 )
 
@@ -196,9 +195,9 @@ class VolumeTool(Tool):
         self._shown = None
 
     def feedback(self) -> Feedback:
-        preview = self.shown_preview()
-        return Feedback(preview=preview, preview_colors=self.region_colors(),
-                        confirmable=preview is not None)
+        # Confirm is the session's confirm_volume_tool (a job: all time steps may need
+        # computing), not a contour's Confirm, so the feedback asks for none.
+        return Feedback(preview=self.shown_preview(), preview_colors=self.region_colors())
 
     def region_colors(self) -> dict[int, tuple[float, float, float]] | None:
         """A colour per region when there are several (a seed label's own, else one of
@@ -220,13 +219,6 @@ class VolumeTool(Tool):
         if not self.unticked or len(self.regions) <= 1:
             return preview
         return preview.keeping({region.number for region in self.ticked()})
-
-    def confirm(self, context: ToolContext) -> int:
-        """Write the held preview of the shown time step (the session runs Confirm for
-        all time steps as a job and calls ``write``)."""
-        if self.result is None:
-            return 0
-        return self.write(context.document, {context.time_step: self.result})
 
     def write(self, document: SegmentationDocument, results: dict[int, VolumeResult]) -> int:
         """Write the ticked regions of each time step's result as one undo step: one new
