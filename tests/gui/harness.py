@@ -252,6 +252,13 @@ class RunningApp:
                       what=f"the app to see '{text}' typed")
         self.wait_frames(2)
 
+    def enter_text(self, tag: str, text: str) -> None:
+        """Click the field ``tag``, replace what it holds with ``text``, press Enter."""
+        self.click(tag)
+        self.key("ctrl+a")
+        self.type_text(text)
+        self.key("Return")
+
     def new_segmentation_with_brush(self) -> None:
         """On an opened image: a new segmentation, the axial view focused, Paint active."""
         self.wait_for(lambda: self.layout().get("view_axial", [0, 0, 0])[2] > 100,
@@ -266,10 +273,7 @@ class RunningApp:
         """Open the Save-as dialog with ``chord`` and save to ``target`` (typed path)."""
         self.key(chord)
         self.wait_for_item("save_path")
-        self.click("save_path")
-        self.key("ctrl+a")
-        self.type_text(str(target))
-        self.key("Return")
+        self.enter_text("save_path", str(target))
 
     def screenshot(self, name: str) -> np.ndarray:
         """The whole screen as an (H, W, 3) uint8 array (and a PNG in the work folder),

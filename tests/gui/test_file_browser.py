@@ -18,10 +18,7 @@ def row_of(folder: Path, name: str, kind: FileKind) -> int:
 
 def go_to(app, folder: Path) -> None:
     """Type a folder into the path field; Enter shows it."""
-    app.click("browser_path")
-    app.key("ctrl+a")
-    app.type_text(str(folder))
-    app.key("Return")
+    app.enter_text("browser_path", str(folder))
     app.wait_for_item("browser_entry_0")
 
 
@@ -96,15 +93,10 @@ def test_save_as_browse_names_a_new_file_in_the_chosen_folder(launch, tmp_path):
     app.key("ctrl+shift+s")
     app.click("save_browse")
     app.wait_for_item("browser_name")
-    app.click("browser_path")
-    app.key("ctrl+a")
-    app.type_text(str(folder))
-    app.key("Return")
+    app.enter_text("browser_path", str(folder))
     app.wait_for_item("browser_empty")
-    app.click("browser_name")
-    app.key("ctrl+a")
-    app.type_text("liver")  # no suffix: the kind's first format (MITK .nrrd) adds one
-    app.key("Return")
+    # No suffix: the kind's first format (MITK .nrrd) adds one.
+    app.enter_text("browser_name", "liver")
     app.wait_for_item("save_path")  # Save as is back, holding the path
     app.click("save_button")
     app.wait_for(lambda: (folder / "liver.nrrd").is_file(), what="the saved file")

@@ -44,10 +44,7 @@ def test_renaming_in_the_label_menu_types_tool_letters_as_text(launch):
     app = painted(launch)
     app.click("label_1", button=3)
     app.wait_for_item("rename_1")
-    app.click("rename_1")
-    app.key("ctrl+a")
-    app.type_text("Spleen")  # s, p, l, e: all tool letters
-    app.key("Return")
+    app.enter_text("rename_1", "Spleen")  # s, p, l, e: all tool letters
     app.wait_for(lambda: app.state("_labels", {}).get("1") == "Spleen", what="the rename")
     assert app.state("_active_tool") == "paint"
     assert app.state("_undo_depth") == 2  # the stroke and the rename, nothing else

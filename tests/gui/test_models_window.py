@@ -14,10 +14,7 @@ def test_create_list_export_and_remove_a_polygon_model(launch, tmp_path):
     app.click("polygon_model_export_0_0_0")
     app.wait_for_item("export_path")
     target = tmp_path / "organs.obj"
-    app.click("export_path")
-    app.key("ctrl+a")
-    app.type_text(str(target))
-    app.key("Return")
+    app.enter_text("export_path", str(target))
     app.wait_for(target.exists, what="the exported model")
     app.wait_idle()
     scene = trimesh.load(target, force="scene", split_objects=True, group_material=False)

@@ -34,10 +34,7 @@ def test_close_segmentation_asks_and_cancel_keeps_the_work(launch, tmp_path):
     app.click("unsaved_save")  # never saved: Save asks for a file name first
     target = tmp_path / "kept.nrrd"
     app.wait_for_item("save_path")
-    app.click("save_path")
-    app.key("ctrl+a")
-    app.type_text(str(target))
-    app.key("Return")
+    app.enter_text("save_path", str(target))
     app.wait_for(lambda: "segmentation_0_1" not in app.layout(),
                  what="the segmentation to close once saved")
     assert (sitk.GetArrayFromImage(sitk.ReadImage(str(target))) == 1).sum() > 50

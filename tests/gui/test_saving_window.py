@@ -18,10 +18,7 @@ def test_ctrl_s_keeps_an_mitk_v4_file_v4_with_its_group_names(launch, shared_dat
     app.wait_for_item("group_0")
     app.click("group_0", button=3)
     app.wait_for_item("rename_group_0")
-    app.click("rename_group_0")
-    app.key("ctrl+a")
-    app.type_text("Organs")
-    app.key("Return")
+    app.enter_text("rename_group_0", "Organs")
     app.wait_for(lambda: app.state("_next_undo", "").startswith("Rename group"),
                  what="the rename")
     app.key("Escape")

@@ -39,14 +39,6 @@ def wait_for_preview(app) -> None:
     app.wait_idle()
 
 
-def type_value(app, tag: str, value: str) -> None:
-    """Type ``value`` into a spin box and press Enter (the box applies on Enter)."""
-    app.click(tag)
-    app.key("ctrl+a")
-    app.type_text(value)
-    app.key("Return")
-
-
 def confirm_with_enter(app, depth: int) -> None:
     app.hover("view_axial")
     app.key("Return")
@@ -60,10 +52,10 @@ def test_threshold_preview_confirm_and_undo(launch, tmp_path):
     app.key("t")
     app.wait_for(lambda: app.state("_armed_tool") == "threshold", what="Threshold armed")
     app.wait_for_item("volume_histogram")
-    type_value(app, "option_lower_spin", "1000")
+    app.enter_text("option_lower_spin", "1000")
     wait_for_preview(app)
     bone_only = preview_pixels(app, "threshold_1000")
-    type_value(app, "option_lower_spin", "100")
+    app.enter_text("option_lower_spin", "100")
     wait_for_preview(app)
     assert preview_pixels(app, "threshold_100") > max(bone_only, none_yet) + 50
     confirm_with_enter(app, 1)
@@ -82,8 +74,8 @@ def test_ul_threshold_and_otsu_from_their_panels(launch, tmp_path):
     image = sitk.GetArrayFromImage(sitk.ReadImage(SAMPLE_CT))
     app.key("u")
     app.wait_for_item("option_upper_spin")
-    type_value(app, "option_lower_spin", "100")
-    type_value(app, "option_upper_spin", "400")
+    app.enter_text("option_lower_spin", "100")
+    app.enter_text("option_upper_spin", "400")
     wait_for_preview(app)
     assert preview_pixels(app, "ul") > 50
     app.click("volume_confirm")
@@ -95,7 +87,7 @@ def test_ul_threshold_and_otsu_from_their_panels(launch, tmp_path):
     plain = view_picture(app, "before_otsu")
     app.key("o")
     app.wait_for_item("option_regions_spin")
-    type_value(app, "option_regions_spin", "4")
+    app.enter_text("option_regions_spin", "4")
     app.wait_for_item("region_4")
     wait_for_preview(app)
     assert recoloured_pixels(plain, view_picture(app, "otsu")) > 2000
@@ -182,7 +174,7 @@ def test_threshold_on_a_3d_t_image_follows_the_time_step_and_confirms_all(launch
     app.hover("view_axial")
     app.key("t")
     app.wait_for_item("option_time_steps")
-    type_value(app, "option_lower_spin", "120")
+    app.enter_text("option_lower_spin", "120")
     wait_for_preview(app)
     first = view_picture(app, "time_0")
     app.hover("view_axial")

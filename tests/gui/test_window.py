@@ -95,10 +95,7 @@ def test_new_segmentation_labels_paint_window_and_save_as(launch, tmp_path):
         app.click("add_label_button")
         app.wait_for_item(f"label_{value}")
     app.click("label_2")  # make label 2 active, then rename it in the editor
-    app.click("rename_input")
-    app.key("ctrl+a")
-    app.type_text("Liver")
-    app.key("Return")
+    app.enter_text("rename_input", "Liver")
     app.wait_for_item("label_2")
     app.wait_for(lambda: "rename_input" in app.layout(), what="the label editor")
 
