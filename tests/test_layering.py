@@ -1,6 +1,6 @@
 """The layers of the package hold: nothing imports upwards, and there are no cycles.
 
-    gpu  <  model  <  formats, tools, render  <  session  <  ui, cli
+    gpu  <  model  <  formats, tools, render, ai  <  session  <  ui, cli
 
 (architecture.md). ``model`` must load with every higher layer made unimportable, so the
 segmentation, its write path and undo work in any program that has them alone.
@@ -17,7 +17,7 @@ from .conftest import REPO_ROOT
 
 APP = REPO_ROOT / "app"
 LAYER_OF = {"gpu": 0, "atomic": 0, "model": 1, "formats": 2, "tools": 2, "render": 2,
-            "session": 3, "ui": 4, "cli": 4, "__main__": 5, "__init__": 0}
+            "ai": 2, "session": 3, "ui": 4, "cli": 4, "__main__": 5, "__init__": 0}
 
 
 def _modules() -> dict[str, Path]:
