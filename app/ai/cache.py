@@ -79,6 +79,9 @@ class PredictionCache:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as error:  # an unreadable cache is no cache, not a failed run
+            log.warning("could not read the AI cache entry %s: %s", path, error)
+            return None
         try:
             labels, names = _decode(data)
         except (ValueError, KeyError, zstandard.ZstdError) as error:
