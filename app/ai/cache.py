@@ -142,9 +142,15 @@ def _decode(data: bytes) -> tuple[np.ndarray, dict[int, str]]:
     header_line, _, body = data[len(MAGIC):].partition(b"\n")
     header = json.loads(header_line)
     shape = tuple(int(n) for n in header["shape"])
-    size = int(np.prod(shape)) * 2
-    raw = zstandard.ZstdDecompressor().decompress(body, max_output_size=size)
-    if len(raw) != size:
-        raise ValueError(f"{len(raw)} bytes of labels for shape {shape}")
-    labels = np.frombuffer(raw, np.uint16).reshape(shape).copy()
+    if zstandard.frame_content_size(body) != int(np.prod(shape)) * 2:
+        raise ValueError(f"the stored labels do not match shape {shape}")
+    labels = np.empty(shape, np.uint16)
+    target = memoryview(labels.reshape(-1).view(np.uint8))
+    # Straight into the array: one pass, no intermediate bytes object of the same size.
+    with zstandard.ZstdDecompressor().stream_reader(body) as reader:
+        filled = 0
+        while filled < len(target) and (count := reader.readinto(target[filled:])):
+            filled += count
+        if filled != len(target) or reader.read(1):
+            raise ValueError(f"the stored labels do not fill shape {shape}")
     return labels, {int(k): str(v) for k, v in header["names"].items()}

@@ -35,6 +35,7 @@ WORKER_SCRIPT = Path(__file__).resolve().parent / "worker" / "main.py"
 #: Shared-memory blocks are named ``dm-ai-<pid>-<random>-in|out`` so a leak can be traced
 #: to its process (and tests can check that none is left).
 BLOCK_PREFIX = "dm-ai-"
+SHM_FOLDER = "/dev/shm"
 #: A Python that has not started the worker by then hangs (numpy imports in ~1 s).
 READY_TIMEOUT_S = 120.0
 #: How often the client looks at ``cancelled`` and the clock while the worker is quiet.
@@ -67,10 +68,27 @@ def as_channels(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def check_shared_memory_room(needed: int) -> None:
+    """Refuse a handoff that does not fit in the shared-memory file system: a block is
+    created sparse, and writing past the free space kills the app with SIGBUS instead
+    of raising (containers often mount a 64 MB /dev/shm)."""
+    folder = SHM_FOLDER
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return  # no such folder (macOS, Windows): shared memory is not a file system
+    free = stats.f_bavail * stats.f_frsize
+    if needed > free:
+        raise AiError(f"The image needs {needed / 2**20:.0f} MB of shared memory but "
+                      f"{folder} has {free / 2**20:.0f} MB free (in a container, give it "
+                      "more with --shm-size)")
+
+
 @contextlib.contextmanager
 def shared_blocks(*sizes: int) -> Iterator[list[shared_memory.SharedMemory]]:
     """New shared-memory blocks of ``sizes`` bytes, closed and unlinked on the way out
     whatever happened (the worker never unlinks them)."""
+    check_shared_memory_room(sum(sizes))
     token = f"{BLOCK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
     blocks: list[shared_memory.SharedMemory] = []
     try:
@@ -156,10 +174,8 @@ class PredictionRun:
         """Talk to a fresh worker until it answers, dies, or is stopped."""
         started = time.perf_counter()
         worker = self._start()
-        ready_by = started + READY_TIMEOUT_S
-        deadline = None if self.timeout_s is None else started + self.timeout_s
         ready = False
-        stopping: str | None = None  # "cancelled", "timeout" or "not ready" once asked
+        stopping: str | None = None  # "cancelled", "timeout" or "not ready" once decided
         stop_by = 0.0
         answer: dict | None = None
         try:
@@ -168,16 +184,18 @@ class PredictionRun:
                     item = worker.next_line(POLL_S)
                 except EOFError:
                     break
-                if item is not None:
-                    answer = self._handle(worker, item, command, ready)
-                    if answer is not None and answer.get("ready"):
-                        ready, answer = True, None
-                        self.phases_s["start"] = time.perf_counter() - started
+                message = None if item is None else self._read(item)
+                if message is not None and message.get("ready") and not ready:
+                    ready = True
+                    self.phases_s["start"] = time.perf_counter() - started
+                    worker.send(json.dumps(command))
+                elif message is not None and not message.get("ready"):
+                    answer = message
                 now = time.perf_counter()
                 if stopping is None:
-                    stopping = ("cancelled" if self.cancelled()
-                                else "timeout" if deadline is not None and now > deadline
-                                else "not ready" if not ready and now > ready_by else None)
+                    stopping = self._stop_reason(now - started, ready)
+                    if stopping is not None and not ready:
+                        break  # nothing was asked of it yet: no grace to give
                     if stopping is not None:
                         worker.send(json.dumps({"cmd": "cancel"}))
                         stop_by = now + self.grace_s
@@ -185,11 +203,19 @@ class PredictionRun:
                     break
         finally:
             code = worker.close(grace_s=self.grace_s if answer is not None else 0.0)
-        return self._outcome(answer, stopping, ready, code, list(worker.stderr_tail))
+        return self._outcome(answer, stopping, ready, code, worker.tail())
 
-    def _handle(self, worker: LineProcess, item: tuple[str, str], command: dict,
-                ready: bool) -> dict | None:
-        """Act on one output line; returns the worker's ready, done or error message."""
+    def _stop_reason(self, elapsed_s: float, ready: bool) -> str | None:
+        if self.cancelled():
+            return "cancelled"
+        if self.timeout_s is not None and elapsed_s > self.timeout_s:
+            return "timeout"
+        if not ready and elapsed_s > READY_TIMEOUT_S:
+            return "not ready"
+        return None
+
+    def _read(self, item: tuple[str, str]) -> dict | None:
+        """Log or forward one output line; returns a ready, done or error message."""
         stream, line = item
         if stream == STDERR:
             log.info("AI worker: %s", line)
@@ -199,15 +225,16 @@ class PredictionRun:
         except ValueError:
             log.info("AI worker (not a protocol line): %s", line)
             return None
-        if message.get("ready") and not ready:
-            log.info("AI worker ready: Python %s, numpy %s", message.get("python"),
-                     message.get("numpy"))
-            worker.send(json.dumps(command))
-            return message
+        if not isinstance(message, dict):
+            return None
         if "progress" in message:
             self.progress(message["progress"], message.get("msg"))
         elif "log" in message:
             log.info("AI worker: %s", message["log"])
+        elif message.get("ready"):
+            log.info("AI worker ready: Python %s, numpy %s", message.get("python"),
+                     message.get("numpy"))
+            return message
         elif message.get("done") or "error" in message:
             return message
         return None

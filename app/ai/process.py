@@ -30,7 +30,8 @@ class LineProcess:
     def __init__(self, argv: Sequence[str], *, stdin: bool = False, tail_lines: int = 20,
                  env: Mapping[str, str] | None = None) -> None:
         self.argv = [str(arg) for arg in argv]
-        self.stderr_tail: deque[str] = deque(maxlen=tail_lines)  # the last stderr lines
+        self._tail: deque[str] = deque(maxlen=tail_lines)  # the last stderr lines
+        self._tail_lock = threading.Lock()
         self._lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
         self._open_streams = 2
         self.process = subprocess.Popen(
@@ -49,7 +50,8 @@ class LineProcess:
             for line in stream:
                 line = line.rstrip("\r\n")
                 if name == STDERR:
-                    self.stderr_tail.append(line)
+                    with self._tail_lock:
+                        self._tail.append(line)
                 self._lines.put((name, line))
         except (OSError, ValueError):
             pass  # the pipe was closed under us by close()
@@ -68,6 +70,11 @@ class LineProcess:
                 return name, line
             self._open_streams -= 1
         raise EOFError
+
+    def tail(self) -> list[str]:
+        """The last stderr lines, for an error message."""
+        with self._tail_lock:
+            return list(self._tail)
 
     def send(self, line: str) -> bool:
         """Write one line to the process's stdin; False if it no longer reads."""

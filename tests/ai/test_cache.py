@@ -94,11 +94,19 @@ def test_a_result_larger_than_the_bound_is_not_kept(tmp_path):
     assert cache.get("big") is None and cache.total_bytes() == 0
 
 
-@pytest.mark.parametrize("damage", [b"", b"garbage", b"demarcate-ai-labels 1\n{}\n"])
+@pytest.mark.parametrize("damage", [
+    lambda entry: b"",
+    lambda entry: b"garbage",
+    lambda entry: b"demarcate-ai-labels 1\n{}\n",
+    lambda entry: entry[:len(entry) // 2],  # cut short
+    lambda entry: entry.replace(b'"shape": [16, 32, 32]', b'"shape": [99999, 99999, 99]'),
+], ids=["empty", "garbage", "no-header", "truncated", "wrong-shape"])
 def test_a_damaged_entry_is_a_miss_and_removed(tmp_path, damage):
     cache = PredictionCache(tmp_path, max_bytes=10**8)
     cache.put("k", labels_of(1), NAMES)
-    (tmp_path / "k.labels").write_bytes(damage)
+    entry = (tmp_path / "k.labels").read_bytes()
+    assert b'"shape": [16, 32, 32]' in entry
+    (tmp_path / "k.labels").write_bytes(damage(entry))
     assert cache.get("k") is None
     assert not (tmp_path / "k.labels").exists()
 

@@ -8,6 +8,7 @@ progress message seen). Timeouts are generous so the cases pass with both CPUs b
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from demarcate.ai import client
 from demarcate.ai.client import run_prediction
 from demarcate.ai.errors import AiCancelled, AiError
 
@@ -182,3 +184,28 @@ def test_a_python_whose_numpy_is_broken_is_named(image, tmp_path):
     wrapper.chmod(0o755)
     with pytest.raises(AiError, match="has no numpy .*ImportError: numpy is half installed"):
         predict(str(wrapper), image)
+
+
+def test_an_image_larger_than_the_shared_memory_room_is_refused(python, image, tmp_path,
+                                                                 monkeypatch):
+    tiny = tmp_path / "small-shm"
+    tiny.mkdir()
+    free = os.statvfs(tiny).f_bavail * os.statvfs(tiny).f_frsize
+    monkeypatch.setattr(client, "SHM_FOLDER", str(tiny))
+    huge = np.broadcast_to(np.float32(0), (free // 4 // (20 * 24) + 1, 20, 24))
+    with pytest.raises(AiError, match="of shared memory but .* MB free"):
+        predict(python, huge)
+
+
+def test_a_cancel_during_start_up_stops_the_worker_at_once(python, image):
+    with pytest.raises(AiCancelled):
+        predict(python, image, cancelled=lambda: True, grace_s=300)
+
+
+def test_a_python_that_never_starts_the_worker_is_named(image, tmp_path, monkeypatch):
+    stuck = tmp_path / "python"
+    stuck.write_text("#!/bin/sh\nexec sleep 1000\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(client, "READY_TIMEOUT_S", 1.0)
+    with pytest.raises(AiError, match=f"{stuck} did not start the AI worker within 1 s"):
+        predict(str(stuck), image)

@@ -178,9 +178,6 @@ def failure(error: BaseException) -> dict:
                          f"{sys.executable}", "kind": "missing"}
     if isinstance(error, MemoryError):
         return {"error": "the AI model ran out of memory", "kind": "failed"}
-    if isinstance(error, FileNotFoundError) and error.filename is None:
-        return {"error": f"the image handed to the AI worker is gone ({error})",
-                "kind": "failed"}
     text = str(error).strip() or type(error).__name__
     if not isinstance(error, RuntimeError):
         text = f"{type(error).__name__}: {text}"
