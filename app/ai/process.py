@@ -15,6 +15,7 @@ import queue
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 
@@ -22,6 +23,10 @@ STDOUT = "stdout"
 STDERR = "stderr"
 #: How long a terminated process gets to exit before it is killed.
 TERM_WAIT_S = 3.0
+#: After the process ended, how long its output may still trickle in before the streams
+#: count as closed although a leftover child of it still holds the pipes (a data loader
+#: forked by nnU-Net outlives a worker killed by the OOM killer).
+EXIT_DRAIN_S = 1.0
 
 
 class LineProcess:
@@ -34,6 +39,7 @@ class LineProcess:
         self._tail_lock = threading.Lock()
         self._lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
         self._open_streams = 2
+        self._quiet_since_exit: float | None = None
         self.process = subprocess.Popen(
             self.argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
@@ -60,12 +66,20 @@ class LineProcess:
 
     def next_line(self, timeout_s: float) -> tuple[str, str] | None:
         """The next ``(stream, line)``; None if none came within ``timeout_s``. Raises
-        EOFError once both streams are closed (the process ended)."""
+        EOFError once both streams are closed, or once the process has ended and nothing
+        came for ``EXIT_DRAIN_S``."""
         while self._open_streams:
             try:
                 name, line = self._lines.get(timeout=timeout_s)
             except queue.Empty:
-                return None
+                if self.process.poll() is None:
+                    return None
+                now = time.monotonic()
+                self._quiet_since_exit = self._quiet_since_exit or now
+                if now - self._quiet_since_exit < EXIT_DRAIN_S:
+                    return None
+                break
+            self._quiet_since_exit = None
             if line is not None:
                 return name, line
             self._open_streams -= 1
@@ -86,11 +100,12 @@ class LineProcess:
         return True
 
     def _signal(self, hard: bool) -> None:
-        if self.process.poll() is not None:
-            return
+        """Terminate (or kill) the process and everything it started (its session)."""
         if os.name == "posix":
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL if hard else signal.SIGTERM)
+        elif self.process.poll() is not None:
+            return
         elif hard:
             self.process.kill()
         else:
@@ -116,6 +131,7 @@ class LineProcess:
             with contextlib.suppress(OSError, ValueError):
                 self.process.stdin.close()
         code = self.stop(grace_s)
+        self._signal(hard=True)  # children it left behind would hold the pipes open
         for reader, stream in zip(self._readers, (self.process.stdout, self.process.stderr),
                                   strict=True):
             # A grandchild that still holds the pipe must not hang us; its reader is left

@@ -11,7 +11,9 @@ see every way a real model can end.
   stderr, then the threshold;
 - "exit": ``os._exit(3)``; "raise": a ValueError; "runtime": a RuntimeError with a
   message for the user; "missing_package": imports a package that does not exist;
-- "oom": the worker kills itself with SIGKILL, as the kernel's OOM killer does;
+- "oom": the worker kills itself with SIGKILL, as the kernel's OOM killer does; with
+  ``orphan_pid_file`` it first forks a child that sleeps holding the worker's pipes (as
+  a data-loader process would) and writes the child's pid there;
 - "hang": reports "hanging", then sleeps for ever and never reports again (cancel can
   only be forced); with ``ignore_term`` it also ignores SIGTERM, so only SIGKILL ends it;
 - "bad_shape": returns a label map of the wrong shape.
@@ -49,6 +51,13 @@ def _misbehave(behaviour: str, params: dict, progress) -> None:
     if behaviour == "missing_package":
         import demarcate_no_such_package  # noqa: F401
     if behaviour == "oom":
+        if params.get("orphan_pid_file"):
+            child = os.fork()
+            if child == 0:
+                time.sleep(3600)
+                os._exit(0)
+            with open(params["orphan_pid_file"], "w") as pid_file:
+                pid_file.write(str(child))
         os.kill(os.getpid(), signal.SIGKILL)
     if behaviour == "hang":
         if params.get("ignore_term"):

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,6 +122,26 @@ def test_a_crash_says_the_exit_code_and_the_last_output(python, image):
 def test_an_oom_kill_is_named(python, image):
     with pytest.raises(AiError, match="killed, likely out of memory"):
         predict(python, image, {"behaviour": "oom"})
+
+
+def gone(pid: int) -> bool:
+    """No such process, or only its zombie (reaped by whoever adopted it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_a_killed_worker_is_noticed_while_its_child_holds_the_pipes(python, image, tmp_path):
+    pid_file = tmp_path / "orphan.pid"
+    with pytest.raises(AiError, match="killed, likely out of memory"):
+        predict(python, image, {"behaviour": "oom", "orphan_pid_file": str(pid_file)},
+                timeout_s=120)  # without the fix the run would end only here, as a hang
+    orphan = int(pid_file.read_text())
+    deadline = time.monotonic() + 60
+    while not gone(orphan) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting on the condition: the leftover child was killed
+    assert gone(orphan)
 
 
 @pytest.mark.parametrize(("behaviour", "message"), [
