@@ -38,13 +38,24 @@ def default_cache_folder() -> Path:
     return Path(platformdirs.user_cache_dir("demarcate")) / "ai"
 
 
+def params_json(value):
+    """``json.dumps`` default for parameters: paths as text and numpy values as Python
+    ones, so ``Path(folder)`` and ``str(folder)``, or ``np.int64(0)`` and ``0``, mean the
+    same to the worker and to the cache key."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"an AI parameter cannot be {type(value).__name__}: {value!r}")
+
+
 def prediction_key(image: np.ndarray, spacing_zyx, adapter: str, params: Mapping) -> str:
     """The cache key of a prediction: sha256 over the image bytes and every input."""
     image = np.ascontiguousarray(image)
     inputs = {"shape": list(image.shape), "dtype": image.dtype.str,
               "spacing": [float(s) for s in spacing_zyx], "adapter": str(adapter),
               "params": params}
-    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=params_json).encode())
     digest.update(image.reshape(-1).view(np.uint8))
     return digest.hexdigest()
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import PredictionCache, prediction_key
+from .cache import PredictionCache, params_json, prediction_key
 from .environments import not_a_python, probe_python
 from .errors import AiCancelled, AiError
 from .process import STDERR, LineProcess
@@ -152,9 +152,10 @@ class PredictionRun:
             np.copyto(np.ndarray(self.image.shape, np.float32, buffer=image_block.buf),
                       self.image, casting="same_kind")
             self.phases_s["copy_in"] = time.perf_counter() - started
-            command = {"cmd": "predict", "shm": image_block.name, "shape": self.image.shape,
-                       "out_shm": labels_block.name, "spacing": self.spacing_zyx,
-                       "adapter": self.adapter, "params": self.params}
+            command = json.dumps({
+                "cmd": "predict", "shm": image_block.name, "shape": self.image.shape,
+                "out_shm": labels_block.name, "spacing": self.spacing_zyx,
+                "adapter": self.adapter, "params": self.params}, default=params_json)
             names = self._drive(command)
             started = time.perf_counter()
             labels = np.array(np.ndarray(grid, np.uint16, buffer=labels_block.buf))
@@ -170,7 +171,7 @@ class PredictionRun:
         except OSError as error:
             raise AiError(not_a_python(self.python, error.strerror or str(error))) from error
 
-    def _drive(self, command: dict) -> dict[int, str]:
+    def _drive(self, command: str) -> dict[int, str]:
         """Talk to a fresh worker until it answers, dies, or is stopped."""
         started = time.perf_counter()
         worker = self._start()
@@ -188,7 +189,7 @@ class PredictionRun:
                 if message is not None and message.get("ready") and not ready:
                     ready = True
                     self.phases_s["start"] = time.perf_counter() - started
-                    worker.send(json.dumps(command))
+                    worker.send(command)
                 elif message is not None and not message.get("ready"):
                     answer = message
                 now = time.perf_counter()

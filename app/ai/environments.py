@@ -103,10 +103,13 @@ def probe_python(path: str | os.PathLike, timeout_s: float = PROBE_TIMEOUT_S) ->
         last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines()
                 or ["no output"])[-1]
         raise AiError(not_a_python(path, f"exit code {done.returncode}: {last}"))
-    info = json.loads(lines[-1][len(_PROBE_MARK):])
-    return PythonInfo(path=path, executable=info["executable"], version=info["version"],
-                      numpy=info["numpy"], numpy_error=info["numpy_error"],
-                      packages=info["packages"])
+    try:
+        info = json.loads(lines[-1][len(_PROBE_MARK):])
+        return PythonInfo(path=path, executable=info["executable"], version=info["version"],
+                          numpy=info["numpy"], numpy_error=info["numpy_error"],
+                          packages=info["packages"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise AiError(not_a_python(path, f"it answered {lines[-1]!r}")) from error
 
 
 def data_folder() -> Path:

@@ -3,6 +3,8 @@ within its bound by evicting the least recently used entry, and clear() empties 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -60,7 +62,10 @@ def test_the_key_covers_every_input(image):
                        {"model_folder": "/a", "folds": [0]}),
     ]
     assert len({base, *others}) == 1 + len(others)
-    # The order in which parameters were written does not matter.
+    # Neither the order in which parameters were written, nor paths and numpy values
+    # against their plain equivalents, matter.
+    assert prediction_key(image, SPACING, "nnunet_v2", {"model_folder": Path("/a"),
+                                                        "folds": [np.int64(0)]}) == base
     assert base == prediction_key(image, SPACING, "nnunet_v2", {"folds": [0],
                                                                 "model_folder": "/a"})
 

@@ -65,6 +65,30 @@ def test_parameters_reach_the_model(python, image):
     np.testing.assert_array_equal(prediction.labels, reference(image, 0.2, 0.9))
 
 
+def test_paths_and_numpy_values_are_parameters_too(python, image, tmp_path):
+    prediction = predict(python, image, {"lower": np.float64(0.2), "upper": np.float32(0.9),
+                                         "model_folder": tmp_path, "folds": np.arange(2)})
+    np.testing.assert_array_equal(prediction.labels, reference(image, 0.2, np.float32(0.9)))
+
+
+def test_a_parameter_json_cannot_carry_is_refused_before_any_worker(image, tmp_path):
+    with pytest.raises(TypeError, match="an AI parameter cannot be object"):
+        predict(str(tmp_path / "no-python"), image, {"model": object()})
+
+
+def test_a_worker_that_attached_and_died_leaves_the_blocks_to_the_client(python):
+    """The worker's resource tracker must not unlink what the client owns (Python < 3.13
+    registers attached blocks and unlinks them at exit, with a warning)."""
+    with client.shared_blocks(64) as (block,):
+        script = ("import sys; sys.path.insert(0, sys.argv[1]); from main import attach; "
+                  "attach(sys.argv[2]).close()")
+        done = subprocess.run([python, "-c", script, str(client.WORKER_SCRIPT.parent),
+                               block.name], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "leaked shared_memory" not in done.stderr
+        assert (Path("/dev/shm") / block.name).exists()
+
+
 def test_two_channels_arrive_in_order(python, image):
     second = np.random.default_rng(8).random(image.shape, dtype=np.float32)
     both = np.stack([image, second])
