@@ -204,6 +204,9 @@ class PredictionRun:
                     break
         finally:
             code = worker.close(grace_s=self.grace_s if answer is not None else 0.0)
+            for stream, line in worker.drain():  # stderr that came with or after the end
+                if stream == STDERR:
+                    log.info("AI worker: %s", line)
         return self._outcome(answer, stopping, ready, code, worker.tail())
 
     def _stop_reason(self, elapsed_s: float, ready: bool) -> str | None:

@@ -85,6 +85,17 @@ class LineProcess:
             self._open_streams -= 1
         raise EOFError
 
+    def drain(self) -> list[tuple[str, str]]:
+        """The lines read but not yet taken (after ``close``: everything left)."""
+        lines = []
+        while True:
+            try:
+                name, line = self._lines.get_nowait()
+            except queue.Empty:
+                return lines
+            if line is not None:
+                lines.append((name, line))
+
     def tail(self) -> list[str]:
         """The last stderr lines, for an error message."""
         with self._tail_lock:
