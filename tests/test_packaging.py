@@ -17,6 +17,7 @@ def test_wheel_holds_only_the_demarcate_namespace(tmp_path):
     packages = {name.split("/")[0] for name in names if not name.startswith("demarcate-")}
     assert packages == {"demarcate"}, "no generic top-level 'app' or 'gpu' may be installed"
     for required in ("demarcate/gpu/backend.py", "demarcate/session/session.py",
+                     "demarcate/ai/worker/main.py",
                      "demarcate/assets/samples/example_ct_sm.nii.gz",
                      "demarcate/assets/icons/paint.png", "demarcate/presets/thorax.json"):
         assert required in names
