@@ -35,7 +35,7 @@ PROBE_TIMEOUT_S = 60.0
 VENV_NEEDED = "python3-venv is needed (Debian/Ubuntu: apt install python3-venv)"
 _PROBE_MARK = "demarcate-probe "
 _PROBE = """
-import importlib.util, json, sys
+import json, sys
 info = {"version": "%d.%d.%d" % tuple(sys.version_info[:3]),
         "executable": sys.executable, "numpy": None, "numpy_error": None, "packages": {}}
 try:
@@ -45,6 +45,7 @@ except Exception as error:
     info["numpy_error"] = "%s: %s" % (type(error).__name__, error)
 for name in NAMES:
     try:
+        import importlib.util
         info["packages"][name] = importlib.util.find_spec(name) is not None
     except Exception:
         info["packages"][name] = False
