@@ -135,8 +135,10 @@ def write_labels(labels, out: np.ndarray) -> None:
 def predict(command: dict, channel: Channel, cancel: threading.Event) -> None:
     """Run one predict command and send ``done``; exceptions go to ``serve``."""
     started = time.perf_counter()
-    blocks = [attach(command["shm"]), attach(command["out_shm"])]
+    blocks = []
     try:
+        for name in (command["shm"], command["out_shm"]):
+            blocks.append(attach(name))
         shape = tuple(int(n) for n in command["shape"])
         image = np.ndarray(shape, np.float32, buffer=blocks[0].buf)
         out = np.ndarray(shape[1:], np.uint16, buffer=blocks[1].buf)
