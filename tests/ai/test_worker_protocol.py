@@ -108,7 +108,8 @@ def test_prints_from_python_and_from_c_do_not_break_the_protocol(python, image, 
     prediction = predict(python, image, {"behaviour": "noisy"})
     np.testing.assert_array_equal(prediction.labels, reference(image))
     logged = caplog.text
-    for line in ("python print to stdout", "C-level write to fd 1", "a line on stderr"):
+    for line in ("python print to stdout", "C-level write to fd 1", "a line on stderr",
+                 f"adapter {FAKE_MODEL} from {FAKE_MODEL}"):
         assert line in logged
 
 

@@ -151,6 +151,7 @@ def predict(command: dict, channel: Channel, cancel: threading.Event) -> None:
                          msg=str(message))
 
         adapter = load_adapter(command["adapter"])
+        channel.send(log=f"adapter {command['adapter']} from {adapter.__file__}")
         spacing = tuple(float(s) for s in command["spacing"])
         labels, names = adapter.run(image, spacing, command.get("params") or {}, progress)
         modelled = time.perf_counter()
