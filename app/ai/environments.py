@@ -82,6 +82,11 @@ def not_a_python(path: str, reason: str) -> str:
     return f"{path} is not a Python ({reason}); choose the python executable of an environment"
 
 
+def default_python() -> str:
+    """The Python the app runs in: the AI environment when nothing else was chosen."""
+    return sys.executable
+
+
 def probe_python(path: str | os.PathLike, timeout_s: float = PROBE_TIMEOUT_S) -> PythonInfo:
     """Describe the Python at ``path``; AiError when it is not a Python that answers."""
     path = str(path)
