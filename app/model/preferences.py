@@ -39,6 +39,10 @@ class Preferences:
     undo_budget_mb: int = DEFAULT_BUDGET_BYTES // (1024 * 1024)
     # Autosave a modified segmentation after this many seconds without an edit (0: off).
     autosave_seconds: int = 30
+    # The Python that runs the AI tools' worker ("": the one running Demarcate).
+    ai_python: str = ""
+    # The nnU-Net results folder picked last ("": from nnUNet_results / RESULTS_FOLDER).
+    nnunet_results: str = ""
 
     def validate(self) -> None:
         OverlayStyle(self.overlay_style)

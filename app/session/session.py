@@ -25,6 +25,7 @@ from ..tools.base import Feedback, OptionValue
 from ..tools.controller import ToolController
 from ..tools.interpolation import SliceInterpolator
 from ..tools.slicing import SlicePosition
+from .ai_actions import AiActions
 from .autosave import Autosaver
 from .events import SessionEvent, Topic
 from .interpolation import InterpolationUpdater
@@ -63,7 +64,7 @@ class ImageEntry:
         self.window_name = preset_name(self.level, self.width)
 
 
-class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
+class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, StatisticsActions):
     def __init__(
         self, preferences: Preferences | None = None, preferences_file: Path | None = None,
         jobs: JobRunner | None = None, recovery: RecoveryStore | None = None,
@@ -79,6 +80,7 @@ class Session(LabelActions, VolumeToolActions, ModelActions, StatisticsActions):
         self.jobs = jobs or JobRunner()
         self.tools = ToolController()
         self._start_volume_previews()
+        self._start_ai()
         self._start_model_actions()
         self._start_statistics()
         self._interpolation = InterpolationUpdater(

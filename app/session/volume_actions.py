@@ -8,6 +8,8 @@ tool once per time step; it writes through the document as one undo step when it
 
 from __future__ import annotations
 
+from ..ai.errors import AiError
+from ..formats.errors import first_line
 from ..model.changes import Change
 from ..model.document import SegmentationDocument
 from ..model.image import ReferenceImage
@@ -31,7 +33,17 @@ class VolumeToolActions:
 
     def _start_volume_previews(self) -> None:
         self._volume = VolumePreviewUpdater(
-            self.jobs, lambda: self._emit(Topic.TOOL_FEEDBACK), self._report_error)
+            self.jobs, lambda: self._emit(Topic.TOOL_FEEDBACK), self._volume_failed)
+
+    def _volume_failed(self, error: BaseException) -> None:
+        """A preview run failed: its message goes to the armed tool's status line too
+        (an AI run's crash), and nothing else changes. An AI error is said whole: its
+        first line says what happened, the lines after it what the worker printed last."""
+        message = str(error).strip() if isinstance(error, AiError) else first_line(error)
+        if self.tools.armed is not None:
+            self.tools.armed.status = message
+            self._emit(Topic.TOOL)
+        self._emit(Topic.ERROR, message=message)
 
     @property
     def armed_tool(self) -> VolumeTool | None:
@@ -64,8 +76,8 @@ class VolumeToolActions:
         if tool is None or self.image_index is None:
             self._volume.stop()
             return
-        if not tool.computes:
-            return  # the preview is made by clicks (Picking)
+        if not tool.computes or tool.runs_on_request:
+            return  # the preview is made by clicks (Picking), or by Run (AI)
         self._volume.refresh(tool, self.volume_source())
 
     def _stop_tools(self, keep_armed: bool = False) -> None:
@@ -73,7 +85,10 @@ class VolumeToolActions:
         unless ``keep_armed`` (it is then recomputed for the new state)."""
         self.tools.cancel(keep_armed=keep_armed)
         armed = self.tools.armed
-        if keep_armed and armed is not None and not armed.computes:
+        if keep_armed and armed is not None and armed.runs_on_request:
+            self._volume.stop()  # a run and its preview belong to the time step it ran on
+            armed.cancel()
+        elif keep_armed and armed is not None and not armed.computes:
             armed.cancel()  # clicks belong to the time step they were made on
         elif keep_armed and armed is not None:
             self._refresh_volume_preview()
@@ -121,9 +136,11 @@ class VolumeToolActions:
         steps = list(range(seg.time_steps)) if every_step else [self.time_step]
         ready: dict[int, VolumeResult] = {}
         held = tool.result
-        if (self._volume.current and held is not None
-                and isinstance(held.preview, VolumePreview)):
+        if (held is not None and isinstance(held.preview, VolumePreview)
+                and (self._volume.current or tool.runs_on_request)):
             ready[self.time_step] = held  # what the user sees, not computed again
+        elif tool.runs_on_request:
+            raise ValueError(f"press Run and wait for the {tool.info.title} preview first")
         sources = ({t: self.volume_source(t) for t in steps if t not in ready}
                    if tool.computes else {})
         options = dict(tool.options)

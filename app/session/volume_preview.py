@@ -40,6 +40,13 @@ class VolumePreviewUpdater:
         """The tool's result is the exact answer to the newest request."""
         return self._shown == (self._generation, True) and not self.pending
 
+    @property
+    def progress(self) -> tuple[float | None, str] | None:
+        """(fraction, message) of the exact run in progress; None when none is."""
+        running = [job for job in self._pending
+                   if job.key == JOB_KEY and not job.finished and not job.cancel_requested]
+        return (running[-1].progress, running[-1].message) if running else None
+
     def stop(self) -> None:
         """Forget the tool: running work is cancelled and nothing more lands."""
         for job in self._pending:
@@ -48,8 +55,9 @@ class VolumePreviewUpdater:
         self._tool = None
         self._generation += 1
 
-    def refresh(self, tool: VolumeTool, source: VolumeSource) -> None:
-        """Recompute ``tool``'s preview for ``source`` with its current options."""
+    def refresh(self, tool: VolumeTool, source: VolumeSource) -> Job:
+        """Recompute ``tool``'s preview for ``source`` with its current options; returns
+        the job of the exact answer."""
         self._tool = tool
         self._generation += 1
         generation = self._generation
@@ -78,9 +86,11 @@ class VolumePreviewUpdater:
                 job.check_cancelled()
             return tool.compute(source, options, job.report)
 
-        self._pending.append(self._jobs.submit(
+        job = self._jobs.submit(
             title, exact, on_done=lambda result: self._land(tool, generation, result),
-            on_error=self._on_error, key=JOB_KEY))
+            on_error=self._on_error, key=JOB_KEY)
+        self._pending.append(job)
+        return job
 
     def _land(self, tool: VolumeTool, generation: int, result: VolumeResult | None) -> None:
         if result is None or tool is not self._tool:

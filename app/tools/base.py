@@ -45,7 +45,8 @@ class Option:
     """A setting of a tool, declared so that any panel can render and validate it.
 
     The kind follows the default's type: bool (checkbox), int or float (slider within
-    ``minimum``..``maximum``), str (one of ``choices``).
+    ``minimum``..``maximum``), str (one of ``choices``; any text when there are none,
+    e.g. a folder or a list of class names).
     """
 
     name: str
@@ -61,7 +62,7 @@ class Option:
         if kind is bool:
             return bool(value)
         if kind is str:
-            if str(value) not in self.choices:
+            if self.choices and str(value) not in self.choices:
                 raise ValueError(f"{self.label} must be one of {', '.join(self.choices)}")
             return str(value)
         number = kind(value)

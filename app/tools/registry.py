@@ -12,16 +12,19 @@ from .contour import AddTool, SubtractTool
 from .growcut_tool import GrowCutTool
 from .lasso import LassoTool
 from .live_wire import LiveWireTool
+from .nnunet_tool import NnunetTool
 from .otsu_tool import OtsuTool
 from .picking import PickingTool
 from .region_growing import RegionGrowingTool
 from .region_tools import CloseTool, EraseTool, FillTool
 from .threshold_tools import ThresholdTool, ULThresholdTool
+from .totalsegmentator_tool import TotalSegmentatorTool
 
 TOOL_CLASSES: tuple[type[Tool], ...] = (
     AddTool, SubtractTool, PaintTool, WipeTool, FillTool, EraseTool, CloseTool,
     RegionGrowingTool, LassoTool, LiveWireTool,
     ThresholdTool, ULThresholdTool, OtsuTool, GrowCutTool, PickingTool,
+    NnunetTool, TotalSegmentatorTool,
 )
 TOOL_INFOS: tuple[ToolInfo, ...] = tuple(cls.info for cls in TOOL_CLASSES)
 

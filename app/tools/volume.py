@@ -56,6 +56,8 @@ class VolumeSource:
     seeds: np.ndarray | None = None
     seed_labels: tuple[tuple[int, str, Color], ...] = ()
     image_key: int = 0  # identifies the image, so state from another image is not reused
+    #: More images of the same grid at this time step, as extra input channels (AI).
+    channels: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,9 @@ class VolumeTool(Tool):
     computes: ClassVar[bool] = True
     #: Whether ``compute_coarse`` gives a rough answer worth showing before ``compute``.
     has_coarse: ClassVar[bool] = False
+    #: Compute only when the user asks (Run): a run takes minutes (AI), so an option
+    #: change must not start one.
+    runs_on_request: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, OptionValue] | None = None) -> None:
         super().__init__(options)
@@ -230,7 +235,7 @@ class VolumeTool(Tool):
         changed = 0
         with document.step(self.info.title):
             if self.options.get("target", NEW_LABELS) == NEW_LABELS:
-                group = (document.add_group(self.info.title) if self.new_labels_in_new_group
+                group = (document.add_group(self.group_name()) if self.new_labels_in_new_group
                          else None)
                 targets = {region.number: self._new_label(document, region, group)
                            for region in ticked}
@@ -252,6 +257,10 @@ class VolumeTool(Tool):
                                                   description=self.info.title)
         self.cancel()
         return changed
+
+    def group_name(self) -> str:
+        """The name of the group that new labels go into when the tool makes one."""
+        return self.info.title
 
     def _new_label(self, document: SegmentationDocument, region: Region,
                    group: int | None) -> int:

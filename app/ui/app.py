@@ -501,6 +501,7 @@ class MainWindow:
         if self.tool_panel_dirty:
             self.tool_panel.build()
             self.tool_panel_dirty = False
+        self.tool_panel.update()
         if self.menu_dirty:
             self.update_menu()
         busy = self.views.update() or busy

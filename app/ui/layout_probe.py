@@ -96,6 +96,7 @@ class LayoutProbe:
             "_tool_busy": session.tools.busy,
             "_armed_tool": armed.info.name if armed is not None else None,
             "_preview_pending": session.volume_preview_pending,
+            "_tool_status": armed.status if armed is not None else "",
             "_preview_regions": ([[r.number, r.voxels] for r in armed.regions]
                                  if armed is not None else []),
             "_surfaces": len(surfaces),  # label and preview surfaces the 3D view draws

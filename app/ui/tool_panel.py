@@ -100,6 +100,10 @@ class ToolPanel:
             self._fit_height(f"tab_{active.info.tab}")
         self._shown_active = name
 
+    def update(self) -> None:
+        """Per frame: what changes without an event (an AI run's progress)."""
+        self.volume_panel.update()
+
     def _fit_height(self, tab: int | str) -> None:
         if self.above is None:
             return

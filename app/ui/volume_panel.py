@@ -15,18 +15,23 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 
 from ..session import Session
+from ..tools.ai_tool import AiTool
 from ..tools.base import Option
 from ..tools.volume import VolumeTool
+from . import ai_panel
 
 PANEL = "volume_panel"
 HISTOGRAM_HEIGHT = 110
 
 
-def _structure(tool: VolumeTool | None) -> tuple:
+def _structure(session: Session, tool: VolumeTool | None) -> tuple:
     """What, when it changes, needs new widgets (not new values)."""
     if tool is None:
         return (None,)
-    bounds = tuple(tool.bounds(spec.name) for spec in tool.option_specs)
+    if isinstance(tool, AiTool):
+        bounds = ai_panel.structure(session, tool)
+    else:
+        bounds = tuple(tool.bounds(spec.name) for spec in tool.option_specs)
     has_histogram = tool.result is not None and tool.result.histogram is not None
     return (tool.info.name, bounds, tuple((r.number, r.name) for r in tool.regions),
             has_histogram)
@@ -43,7 +48,7 @@ class VolumePanel:
     def sync(self, parent: int | str) -> None:
         """Rebuild when the structure changed, else refresh values in place."""
         tool = self.session.armed_tool
-        structure = _structure(tool)
+        structure = _structure(self.session, tool)
         if structure != self._built or not dpg.does_item_exist(PANEL):
             self._build(parent, tool)
             self._built = structure
@@ -63,17 +68,23 @@ class VolumePanel:
                              "nothing changes until Confirm.", wrap=300)
                 return
             dpg.add_text(f"{tool.info.title} ({tool.info.key})", tag="volume_tool_title")
+            is_ai = isinstance(tool, AiTool)
+            if is_ai:
+                ai_panel.build(self.session, self.act, tool)
             numbers = [spec for spec in tool.option_specs
                        if not isinstance(spec.default, bool | str)]
             for spec in numbers:
                 self._option_widget(tool, spec)
-            if _structure(tool)[3]:
+            if _structure(self.session, tool)[3]:
                 self._histogram()  # under the sliders, with their values marked
             for spec in tool.option_specs:
                 if spec in numbers or (spec.name == "time_steps"
-                                       and not self._time_steps_apply(tool)):
+                                       and not self._time_steps_apply(tool)) or (
+                        is_ai and spec.name != "target"):
                     continue
                 self._option_widget(tool, spec)
+            if is_ai:
+                ai_panel.build_run(self.session, self.act)
             if len(tool.regions) > 1:
                 dpg.add_text("Regions to keep (voxels):")
                 for region in tool.regions:
@@ -140,8 +151,8 @@ class VolumePanel:
             return
         for spec in tool.option_specs:
             tag = f"option_{spec.name}"
-            if not dpg.does_item_exist(tag):
-                continue
+            if not dpg.does_item_exist(tag) or dpg.is_item_active(tag):
+                continue  # a field being typed in keeps what the user types
             value = tool.options[spec.name]
             if dpg.get_value(tag) != value:
                 dpg.set_value(tag, value)
@@ -156,6 +167,14 @@ class VolumePanel:
         status = tool.status + ("  (computing…)" if pending and tool.status else "")
         dpg.set_value("volume_status", status or ("computing…" if pending else ""))
         dpg.configure_item("volume_confirm", enabled=tool.result is not None)
+        if isinstance(tool, AiTool):
+            ai_panel.refresh(self.session, tool)
+
+    def update(self) -> None:
+        """Per frame: the AI run's progress bar (a job reports no event while it runs)."""
+        tool = self.session.armed_tool
+        if isinstance(tool, AiTool) and dpg.does_item_exist("ai_progress_row"):
+            ai_panel.refresh_progress(self.session)
 
     def _refresh_histogram(self, tool: VolumeTool) -> None:
         histogram = tool.result.histogram if tool.result is not None else None

@@ -169,6 +169,30 @@ def build_3d(icons) -> None:
         dot(icons["picking"], center, radius, WHITE, DIM)
     dot(icons["picking"], (14, 13), 6, GREEN)
     cursor(icons["picking"], 14, 14)
+    build_ai(icons)
+
+
+def build_ai(icons) -> None:
+    """The AI tools: nnU-Net's U of layers, TotalSegmentator's torso with its organs."""
+    icons["nnunet"] = canvas()
+    levels = [(4, 4), (11, 9), (18, 14), (25, 16)]  # (row, column) of the left arm
+    for (r0, c0), (r1, c1) in zip(levels, levels[1:], strict=False):
+        polyline(icons["nnunet"], [(r0, c0), (r1, c1)], WHITE)
+        polyline(icons["nnunet"], [(r0, 31 - c0), (r1, 31 - c1)], WHITE)
+    for row, col in levels[:-1]:
+        polyline(icons["nnunet"], [(row, col + 2), (row, 29 - col)], YELLOW)  # skips
+    for row, col in levels:
+        dot(icons["nnunet"], (row, col), 2, GREEN)
+        dot(icons["nnunet"], (row, 31 - col), 2, GREEN)
+    icons["totalsegmentator"] = canvas()
+    area(icons["totalsegmentator"], [(2, 9), (2, 22), (8, 27), (30, 25), (30, 6), (8, 4)],
+         WHITE, 70)
+    dot(icons["totalsegmentator"], (12, 10), 4, (90, 160, 240))  # lungs
+    dot(icons["totalsegmentator"], (12, 21), 4, (90, 160, 240))
+    dot(icons["totalsegmentator"], (14, 15), 3, RED)  # heart
+    area(icons["totalsegmentator"], [(19, 8), (18, 17), (23, 15), (24, 9)], (170, 90, 60))
+    dot(icons["totalsegmentator"], (22, 21), 2, GREEN)  # kidney
+    box(icons["totalsegmentator"], range(18, 30), range(15, 17), YELLOW)  # spine
 
 
 def main() -> None:

@@ -7,9 +7,12 @@ Needs Xvfb, xdotool and ImageMagick, like the real-window tests.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import SimpleITK as sitk
 
@@ -119,6 +122,37 @@ def volume_tools(workdir: Path) -> None:
         app.close()
 
 
+def ai_tools(workdir: Path) -> None:
+    """nnU-Net's panel after a run: a stand-in model from the tests (it thresholds the CT
+    into two labels) in a results folder of five folds, run through the real worker."""
+    from ..session.test_ai_tools import ADAPTER, FULLRES, LOWRES, model_folder
+
+    results = workdir / "nnUNet_results"
+    folds = (0, 1, 2, 3, 4)
+    folder = model_folder(results, "Dataset003_Abdomen", FULLRES, {"0": "CT"}, folds)
+    model_folder(results, "Dataset003_Abdomen", LOWRES, {"0": "CT"}, folds)
+    (folder / "fake.json").write_text(json.dumps(
+        {"lower": 20, "upper": 250, "names": {"1": "soft tissue", "2": "bone"}}))
+    environment = {"nnUNet_results": str(results), "DEMARCATE_AI_ADAPTER": str(ADAPTER),
+                   "XDG_CACHE_HOME": str(workdir / "cache"),
+                   "DEMARCATE_CACHE_DIR": str(workdir / "cache")}
+    with mock.patch.dict(os.environ, environment):
+        app = RunningApp(["--sample"], workdir).start()
+    try:
+        app.new_segmentation_with_brush()
+        app.click("segmentation_visible_0_0")  # the sample's label map would hide the preview
+        app.hover("view_axial")
+        app.key("Escape")
+        app.key("n")
+        app.click("ai_run")
+        app.wait_for(lambda: app.state("_preview_regions"), what="the preview", timeout_s=120)
+        app.wait_idle()
+        app.hover("volume_confirm")
+        shutil.copy(_shot(app, "nnunet"), IMAGES / "tool-nnunet.png")
+    finally:
+        app.close()
+
+
 def _shot(app: RunningApp, name: str) -> Path:
     app.screenshot(name)
     return app.workdir / f"{name}.png"
@@ -126,7 +160,7 @@ def _shot(app: RunningApp, name: str) -> Path:
 
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    for shots in (main_window, paint_and_interpolate, file_browser, volume_tools):
+    for shots in (main_window, paint_and_interpolate, file_browser, volume_tools, ai_tools):
         with tempfile.TemporaryDirectory() as folder:
             shots(Path(folder))
     print(f"screenshots written to {IMAGES}")
