@@ -27,6 +27,7 @@ from ..tools.interpolation import SliceInterpolator
 from ..tools.slicing import SlicePosition
 from .ai_actions import AiActions
 from .autosave import Autosaver
+from .contour_actions import ContourInterpolationActions
 from .events import SessionEvent, Topic
 from .interpolation import InterpolationUpdater
 from .jobs import Job, JobRunner
@@ -64,7 +65,8 @@ class ImageEntry:
         self.window_name = preset_name(self.level, self.width)
 
 
-class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, StatisticsActions):
+class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, StatisticsActions,
+              ContourInterpolationActions):
     def __init__(
         self, preferences: Preferences | None = None, preferences_file: Path | None = None,
         jobs: JobRunner | None = None, recovery: RecoveryStore | None = None,
@@ -85,6 +87,7 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         self._start_statistics()
         self._interpolation = InterpolationUpdater(
             self.jobs, lambda: self._emit(Topic.INTERPOLATION))
+        self._start_contour_interpolation()
         self._finishing_2d: SlicePosition | None = None  # see _finish_gesture
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
         self.autosaver = Autosaver(self.jobs, recovery or RecoveryStore(),
@@ -284,6 +287,7 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         entry.segmentations.append(document)
         self._disconnect[id(document)] = document.changes.connect(
             lambda change: self._on_document_change(document, change))
+        self._restore_contours(document)
         self._emit(Topic.SEGMENTATIONS, document=document)
         self.select(image_index, len(entry.segmentations) - 1)
         return document
@@ -297,11 +301,13 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         self._statistics.forget(document)
 
     def _on_document_change(self, document: SegmentationDocument, change: Change) -> None:
-        if (self._finishing_2d is not None and change.kind is ChangeKind.EDIT
-                and change.voxels):
-            self._interpolation.note_drawn(document, self._finishing_2d)
+        finished = (self._finishing_2d if change.kind is ChangeKind.EDIT and change.voxels
+                    else None)
+        if finished is not None:
+            self._interpolation.note_drawn(document, finished)
         if self.has_document and document is self.document:
             self._interpolation.on_change(document, change, self.time_step)
+        self._contours_see(document, change, finished)
         self._volume_tool_sees(document, change)
         self._statistics.on_change(document, change)
         if change.final:
@@ -390,6 +396,7 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         if mitk_version is None:
             mitk_version = self.default_mitk_version(document)
         snapshot = copy.deepcopy(seg)
+        self._store_contours(document, snapshot)
         version = document.version
 
         def land(written: list[Path]) -> list[Path]:
@@ -672,6 +679,7 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
 
     def _refresh_interpolation(self) -> None:
         self._interpolation.refresh(self._selected_document(), self.time_step)
+        self._refresh_contour_interpolation()
 
     def set_interpolation(self, enabled: bool, axis: int | None = None) -> None:
         """Turn 2D interpolation on/off; ``axis`` is the orientation it suggests in."""
