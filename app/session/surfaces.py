@@ -207,7 +207,7 @@ class SurfaceMeshes:
             self._forget_closed()
             self._sync(final=True)
             self._sync_preview()
-        elif event.topic in (Topic.TOOL, Topic.TOOL_FEEDBACK):
+        elif event.topic in (Topic.TOOL, Topic.TOOL_FEEDBACK, Topic.INTERPOLATION):
             self._sync_preview()
 
     def _on_change(self, document: SegmentationDocument, change: Change) -> None:
@@ -307,9 +307,11 @@ class SurfaceMeshes:
 
     # --- the 3D tool's preview ----------------------------------------------------------
     def _sync_preview(self) -> None:
-        """Mesh the armed tool's preview when it changed; drop the old one at once."""
+        """Mesh the armed tool's preview (else the 3D interpolation's shape) when it
+        changed; drop the old one at once."""
         feedback = self._session.tool_feedback
-        preview = feedback.preview if isinstance(feedback.preview, VolumePreview) else None
+        preview = (feedback.preview if isinstance(feedback.preview, VolumePreview)
+                   else self._session.interpolation_3d_preview)
         if preview is self._preview_source:
             return
         self._preview_source = preview

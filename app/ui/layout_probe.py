@@ -92,6 +92,11 @@ class LayoutProbe:
             "_jobs": [[job.title, job.progress] for job in session.jobs.jobs],
             "_interpolation_pending": session.interpolation_pending,
             "_suggested_slices": session.interpolator.slice_indices,
+            "_interpolation_mode": session.interpolation_mode,
+            "_contours_3d": [[c.axis, c.index] for c in session.interpolation_contours],
+            "_interpolation_3d_pending": session.interpolation_3d_pending,
+            "_interpolation_3d_exact": (session.interpolation_3d_preview is not None
+                                        and session.interpolation_3d_exact),
             "_active_tool": session.tools.active_tool,
             "_tool_busy": session.tools.busy,
             "_armed_tool": armed.info.name if armed is not None else None,

@@ -148,6 +148,11 @@ class SliceView:
                     :3] = SUGGESTION_RGB
         if preview_mask is not None:
             _draw_preview(picture, layout.to_screen(preview_mask), feedback.preview_colors)
+        shape = session.interpolation_3d_preview
+        shape_mask = None if shape is None else shape.mask_on(
+            self.axis.value, self.slice_index, entry.image.shape_zyx)
+        if shape_mask is not None:  # the 3D interpolation: filled, in the suggestions' yellow
+            _draw_preview(picture, layout.to_screen(shape_mask), {1: SUGGESTION_RGB})
         dpg.set_value(self.texture, np.ascontiguousarray(picture).ravel())
         self.last_picture = picture
         self.rendered_slice = self.slice_index

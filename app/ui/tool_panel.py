@@ -1,6 +1,7 @@
 """The tool panel: a tab per tool set (2D, 3D) with a button per registered tool
-(tooltip with its shortcut), the active 2D tool's declared options and the 2D
-interpolation controls; the 3D tab's options live in volume_panel.
+(tooltip with its shortcut), the active 2D tool's declared options and the
+interpolation controls (Disabled, 2D suggestions, 3D shape from contours); the 3D
+tab's options live in volume_panel.
 
 Nothing here knows a particular tool: buttons come from the registry, option widgets
 from the options a tool declares (bool: checkbox, str: radio buttons, number: slider).
@@ -16,6 +17,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from ..session import Session
+from ..session.contour_actions import INTERPOLATION_MODES
 from ..tools.base import Option
 from ..tools.registry import TOOL_INFOS
 from .volume_panel import VolumePanel
@@ -160,12 +162,22 @@ def _option_widget(session: Session, act: Callable, spec: Option, value) -> None
 
 
 def _interpolation_controls(session: Session, act: Callable) -> None:
+    """MITK's interpolation choice (Disabled, 2D, 3D) and the chosen one's controls."""
+    mode = session.interpolation_mode
+    with dpg.group(horizontal=True):
+        dpg.add_text("Interpolation")
+        for choice in INTERPOLATION_MODES:
+            dpg.add_selectable(label=choice, tag=f"interpolation_mode_{choice}",
+                               width=64, default_value=choice == mode, user_data=choice,
+                               callback=lambda s, a, u: act(session.set_interpolation_mode, u))
+    if mode == "2D":
+        _slice_interpolation_controls(session, act)
+    elif mode == "3D":
+        _contour_interpolation_controls(session, act)
+
+
+def _slice_interpolation_controls(session: Session, act: Callable) -> None:
     interpolator = session.interpolator
-    dpg.add_checkbox(label="2D interpolation", tag="interpolation_enabled",
-                     default_value=interpolator.enabled,
-                     callback=lambda s, a: act(session.set_interpolation, a))
-    if not interpolator.enabled:
-        return
     pending = interpolator.slice_indices
     view = ("axial", "coronal", "sagittal")[interpolator.axis]
     dpg.add_text(f"{len(pending)} suggested slice(s) in the {view} view",
@@ -176,3 +188,39 @@ def _interpolation_controls(session: Session, act: Callable) -> None:
                                             session.cursor_zyx[interpolator.axis]))
         dpg.add_button(label="Confirm all", tag="confirm_all",
                        callback=lambda: act(session.confirm_interpolation))
+
+
+def _contour_interpolation_status(session: Session) -> str:
+    count = len(session.interpolation_contours)
+    if count < 2:
+        state = "draw contours in any view (from the second one on, a shape follows)"
+    elif session.interpolation_3d_pending:
+        state = "computing the exact shape" if session.interpolation_3d_preview else (
+            "computing")
+    else:
+        state = "shape ready" if session.interpolation_3d_preview else "no shape"
+    return f"{count} contour(s): {state}"
+
+
+def _contour_interpolation_controls(session: Session, act: Callable) -> None:
+    """The 3D interpolation: status, the contours (click: go to its slice; x: remove),
+    Confirm and Reinit."""
+    dpg.add_text(_contour_interpolation_status(session), tag="interpolation_3d_status",
+                 wrap=280)
+    if session.interpolation_3d_note:
+        dpg.add_text(session.interpolation_3d_note, tag="interpolation_3d_note", wrap=280,
+                     color=(255, 200, 80))
+    for number, contour in enumerate(session.interpolation_contours):
+        view = ("Axial", "Coronal", "Sagittal")[contour.axis]
+        with dpg.group(horizontal=True):
+            dpg.add_button(label="x", tag=f"contour_remove_{number}", user_data=number,
+                           callback=lambda s, a, u: act(session.remove_contour, u))
+            dpg.add_selectable(label=f"{view} slice {contour.index + 1}",
+                               tag=f"contour_{number}", user_data=number, width=200,
+                               callback=lambda s, a, u: act(session.go_to_contour, u))
+    with dpg.group(horizontal=True):
+        dpg.add_button(label="Confirm", tag="interpolation_3d_confirm",
+                       enabled=session.interpolation_3d_preview is not None,
+                       callback=lambda: act(session.confirm_3d_interpolation))
+        dpg.add_button(label="Reinit", tag="interpolation_3d_reinit",
+                       callback=lambda: act(session.reinit_contours))

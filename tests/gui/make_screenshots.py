@@ -46,7 +46,7 @@ def paint_and_interpolate(workdir: Path) -> None:
         for _ in range(4):
             app.key("Up")
         app.drag("view_axial", [(0.3, 0.4), (0.45, 0.45), (0.6, 0.5)])
-        app.click("interpolation_enabled")
+        app.click("interpolation_mode_2D")
         app.wait_for_item("confirm_all")
         app.hover("view_axial", 0.5, 0.5)
         app.key("Down")

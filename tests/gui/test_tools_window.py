@@ -80,7 +80,7 @@ def test_interpolation_confirm_all_fills_the_slices_between(launch, tmp_path):
         app.key("Up")
     app.wait_for(lambda: axial_slice(app) - 1 == first + 4, what="four slices up")
     app.drag("view_axial", [(0.35, 0.45), (0.55, 0.55)])
-    app.click("interpolation_enabled")
+    app.click("interpolation_mode_2D")
     app.wait_for_item("confirm_all")
     app.wait_for(lambda: app.state("_suggested_slices") == list(range(first + 1, first + 4)),
                  what="suggestions for the three slices between")
