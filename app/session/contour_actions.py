@@ -32,7 +32,8 @@ class ContourInterpolationActions:
 
     def _start_contour_interpolation(self) -> None:
         self._contours = ContourInterpolationUpdater(
-            self.jobs, lambda: self._emit(Topic.INTERPOLATION))
+            self.jobs, lambda: self._emit(Topic.INTERPOLATION),
+            lambda time_step: self.image_entry.image.array[time_step])
 
     @property
     def interpolation_mode(self) -> str:
@@ -49,6 +50,17 @@ class ContourInterpolationActions:
         self._interpolation.set_enabled(mode == "2D", document, self.time_step)
         self._contours.enabled = mode == "3D"
         self._contours.refresh(document, self.time_step)
+        self._emit(Topic.INTERPOLATION)
+
+    @property
+    def interpolation_3d_uses_image(self) -> bool:
+        return self._contours.use_image
+
+    def set_interpolation_3d_uses_image(self, use_image: bool) -> None:
+        """Image-aware 3D interpolation: the exact shape follows the image between the
+        contours (the interpolated shape is its prior) instead of the shape alone."""
+        self._contours.use_image = bool(use_image)
+        self._contours.refresh(self._selected_document(), self.time_step)
         self._emit(Topic.INTERPOLATION)
 
     @property

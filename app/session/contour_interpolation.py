@@ -4,8 +4,11 @@ The shape depends only on the active label's contours at the shown time step (se
 ``demarcate.tools.contour_set``). From the second contour on, every change of them
 starts a computation on the job runner: a coarse preview first, then the exact shape
 (latest wins: a newer contour cancels both). The contours are copies, so a worker never
-reads the live label array. The result is kept as a ``VolumePreview`` (its bounding box
-only) and shown by the slice views and the 3D view until Confirm writes it.
+reads the live label array. With "Use the image" the exact shape is the image-aware
+segmentation of the same contours (``demarcate.gpu.guided_segmentation``), with the
+interpolated shape as its prior; the coarse preview stays the interpolation alone. The
+result is kept as a ``VolumePreview`` (its bounding box only) and shown by the slice
+views and the 3D view until Confirm writes it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
+import numpy as np
+
 from ..formats.contour_header import KEY, decode_contours, encode_contours
 from ..gpu.backend import crop_to_bounding_box
 from ..gpu.contour_interpolation import interpolate_contours
+from ..gpu.guided_segmentation import segment_from_contours
 from ..model.changes import Change, ChangeKind
 from ..model.document import SegmentationDocument
 from ..model.segmentation import Segmentation
@@ -30,12 +36,17 @@ JOB_KEY = "interpolation:3d"
 COARSE = 4
 
 
-def shape_of(contours: list[Contour], segmentation: Segmentation, coarse: int = 1
-             ) -> VolumePreview | None:
-    """The interpolated shape of ``contours`` (None when it is empty)."""
-    shape = interpolate_contours([c.axis for c in contours], [c.index for c in contours],
-                                 [c.mask for c in contours], segmentation.shape_zyx,
-                                 segmentation.geometry.spacing_zyx, coarse=coarse)
+def shape_of(contours: list[Contour], segmentation: Segmentation, coarse: int = 1,
+             image_zyx: np.ndarray | None = None) -> VolumePreview | None:
+    """The interpolated shape of ``contours`` (None when it is empty); with
+    ``image_zyx``, the image-aware segmentation that refines it."""
+    axes, indices = [c.axis for c in contours], [c.index for c in contours]
+    masks, spacing_zyx = [c.mask for c in contours], segmentation.geometry.spacing_zyx
+    shape = interpolate_contours(axes, indices, masks, segmentation.shape_zyx, spacing_zyx,
+                                 coarse=coarse)
+    if image_zyx is not None:
+        shape = segment_from_contours(image_zyx, axes, indices, masks, spacing_zyx,
+                                      shape_prior=shape)
     cropped = crop_to_bounding_box(shape)
     if cropped is None:
         return None
@@ -44,8 +55,11 @@ def shape_of(contours: list[Contour], segmentation: Segmentation, coarse: int = 
 
 
 class ContourInterpolationUpdater:
-    def __init__(self, jobs: JobRunner, on_updated: Callable[[], None]) -> None:
+    def __init__(self, jobs: JobRunner, on_updated: Callable[[], None],
+                 image_at: Callable[[int], np.ndarray]) -> None:
         self.enabled = False
+        self.use_image = False  # the exact shape follows the image (see the docstring)
+        self._image_at = image_at  # the shown image at a time step
         self.preview: VolumePreview | None = None
         self.exact = False  # the preview is the exact shape, not the coarse one
         self.note = ""  # what the user should know (contours of a file ignored, ...)
@@ -122,10 +136,13 @@ class ContourInterpolationUpdater:
         segmentation = document.segmentation
         generation = self._generation
 
+        image_zyx = self._image_at(time_step) if self.use_image else None
+
         def start(coarse: int) -> None:
             def work(job: Job) -> VolumePreview | None:
                 job.report(0.0, "coarse preview" if coarse > 1 else "exact shape")
-                return shape_of(contours, segmentation, coarse)
+                return shape_of(contours, segmentation, coarse,
+                                image_zyx if coarse == 1 else None)
 
             def land(preview: VolumePreview | None) -> None:
                 if generation != self._generation:
@@ -151,7 +168,9 @@ class ContourInterpolationUpdater:
         contours = self.contours(document, time_step)
         if len(contours) < 2:
             raise ValueError("draw at least two contours for the 3D interpolation")
-        self.preview, self.exact = shape_of(contours, document.segmentation), True
+        image_zyx = self._image_at(time_step) if self.use_image else None
+        self.preview = shape_of(contours, document.segmentation, 1, image_zyx)
+        self.exact = True
 
     def confirm(self, document: SegmentationDocument, time_step: int) -> int:
         """Write the exact shape into the active label as one undo step (locks apply)."""

@@ -205,6 +205,9 @@ def _contour_interpolation_status(session: Session) -> str:
 def _contour_interpolation_controls(session: Session, act: Callable) -> None:
     """The 3D interpolation: status, the contours (click: go to its slice; x: remove),
     Confirm and Reinit."""
+    dpg.add_checkbox(label="Use the image", tag="interpolation_3d_image",
+                     default_value=session.interpolation_3d_uses_image,
+                     callback=lambda s, a: act(session.set_interpolation_3d_uses_image, a))
     dpg.add_text(_contour_interpolation_status(session), tag="interpolation_3d_status",
                  wrap=280)
     if session.interpolation_3d_note:

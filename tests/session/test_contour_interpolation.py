@@ -178,3 +178,33 @@ def test_a_file_with_a_broken_contour_value_loads_without_them_and_says_so(tmp_p
     assert session.has_document and session.interpolation_contours == []
     assert "3D interpolation contours saved in" in session.interpolation_3d_note
     assert "ignored" in session.interpolation_3d_note
+
+
+def test_use_the_image_follows_the_object_between_the_contours():
+    """A bright cube drawn as an axial and a coronal square: the interpolation alone
+    rounds it off between them; the image-aware shape keeps its corners."""
+    image = np.zeros((1, 40, 40, 40), np.int16)
+    image[0, 10:30, 10:30, 10:30] = 400
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(image, Geometry((1.0, 1.0, 1.0)), "cube"))
+    session.new_segmentation()
+    session.set_interpolation_mode("3D")
+    session.select_tool("add")
+    for axis in (0, 1):  # the square's outline with the Add tool
+        corners = [(10, 10), (10, 29), (29, 29), (29, 10), (10, 10)]
+        voxels = [tuple(np.insert(corner, axis, 20)) for corner in corners]
+        session.tool_press(axis, voxels[0])
+        for voxel in voxels[1:]:
+            session.tool_drag(voxel)
+        session.tool_release()
+    cube = image[0] > 0
+    scores = {}
+    for use_image in (False, True):
+        session.set_interpolation_3d_uses_image(use_image)
+        session.jobs.drain()
+        preview = session.interpolation_3d_preview
+        shape = np.zeros_like(cube)
+        shape[preview.box] = preview.regions
+        scores[use_image] = 2 * (shape & cube).sum() / (shape.sum() + cube.sum())
+    assert session.interpolation_3d_uses_image
+    assert scores[True] > 0.97 and scores[True] > scores[False]
