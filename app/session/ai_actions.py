@@ -25,8 +25,9 @@ import numpy as np
 from ..ai.cache import PredictionCache, default_cache_folder
 from ..ai.client import Prediction, run_prediction
 from ..ai.environments import create_managed_env, managed_env_folder
-from ..ai.errors import AiCancelled
+from ..ai.errors import AiCancelled, AiError
 from ..ai.nnunet_folder import default_results_folder, scan_results
+from ..formats.errors import first_line
 from ..model.image import ReferenceImage
 from ..model.preferences import Preferences
 from ..tools.ai_tool import AiTool
@@ -98,8 +99,9 @@ class AiActions:
             report, cancelled = _job_callbacks(job.report)
             return create_managed_env(folder, [tool.package], report, cancelled).path
 
-        return self.jobs.submit(f"Installing {tool.package}", work,
-                                on_done=self.set_ai_python, on_error=self._report_error)
+        return self.jobs.submit(
+            f"Installing {tool.package}", work, on_done=self.set_ai_python,
+            on_error=lambda error: self._emit(Topic.ERROR, message=error_message(error)))
 
     # --- the nnU-Net results folder --------------------------------------------------------
     def set_nnunet_results(self, folder: str, *, refresh: bool = False) -> None:
@@ -214,6 +216,12 @@ class AiActions:
                                   cache=self.ai_cache)
         except AiCancelled as error:
             raise Cancelled(str(error)) from error
+
+
+def error_message(error: BaseException) -> str:
+    """What the user is told: an AI error whole (its first line says what happened, the
+    lines after it what the worker or pip printed last), else the telling line."""
+    return str(error).strip() if isinstance(error, AiError) else first_line(error)
 
 
 def _job_callbacks(progress: Progress) -> tuple[Progress, Callable[[], bool]]:

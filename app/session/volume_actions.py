@@ -8,14 +8,13 @@ tool once per time step; it writes through the document as one undo step when it
 
 from __future__ import annotations
 
-from ..ai.errors import AiError
-from ..formats.errors import first_line
 from ..model.changes import Change
 from ..model.document import SegmentationDocument
 from ..model.image import ReferenceImage
 from ..tools.base import VolumePreview
 from ..tools.controller import ToolController
 from ..tools.volume import ALL_STEPS, VolumeResult, VolumeSource, VolumeTool
+from .ai_actions import error_message
 from .events import Topic
 from .jobs import Job, JobRunner
 from .volume_preview import VolumePreviewUpdater
@@ -37,9 +36,8 @@ class VolumeToolActions:
 
     def _volume_failed(self, error: BaseException) -> None:
         """A preview run failed: its message goes to the armed tool's status line too
-        (an AI run's crash), and nothing else changes. An AI error is said whole: its
-        first line says what happened, the lines after it what the worker printed last."""
-        message = str(error).strip() if isinstance(error, AiError) else first_line(error)
+        (an AI run's crash), and nothing else changes."""
+        message = error_message(error)
         if self.tools.armed is not None:
             self.tools.armed.status = message
             self._emit(Topic.TOOL)

@@ -24,7 +24,7 @@ class TotalSegmentatorTool(AiTool):
                     tab="3D", display_name="TotalSegmentator")
     option_specs = (Option("task", "Task", "total", choices=TASKS),
                     Option("fast", "Fast (3 mm, for the CPU)", True), DEVICE,
-                    Option("classes", "Only these classes (names; empty: all)", ""), TARGET)
+                    Option("classes", "Only these classes (empty: all)", ""), TARGET)
     adapter = "totalsegmentator_adapter"
     package = "TotalSegmentator"
 

@@ -16,9 +16,13 @@ import dearpygui.dearpygui as dpg
 from ..session import Session
 from ..tools.ai_tool import AiTool
 from ..tools.base import Option
+from .dialogs import ask_path
+from .file_kinds import FileFilter, FileKind
 
 WIDTH = 200
 NO_IMAGE = "(pick an image)"
+#: A Python executable has no suffix to filter by.
+PYTHONS = FileKind("python", (FileFilter("Python executables"),))
 
 
 def structure(session: Session, tool: AiTool) -> tuple:
@@ -70,7 +74,7 @@ def refresh(session: Session, tool: AiTool) -> None:
     if dpg.does_item_exist("ai_python") and not dpg.is_item_active("ai_python"):
         dpg.set_value("ai_python", python)
     dpg.set_value("ai_python_note", f"runs in {session.ai_python}" if python
-                  else "empty: the Python running Demarcate")
+                  else "empty: the Python running Demarcate (Enter applies)")
     if dpg.does_item_exist("ai_results") and not dpg.is_item_active("ai_results"):
         dpg.set_value("ai_results", str(tool.options.get("results", "")))
     for fold in tool.choices("folds") if "folds" in tool.options else ():
@@ -95,9 +99,13 @@ def refresh_progress(session: Session) -> None:
 def _environment(session: Session, act: Callable) -> None:
     """The Python that runs the model and the cache of results, folded away."""
     with dpg.collapsing_header(label="Python environment and cache", tag="ai_environment"):
-        dpg.add_input_text(tag="ai_python", width=-1, on_enter=True,
-                           hint="path of a python (Enter applies)",
-                           callback=lambda s, value: act(session.set_ai_python, value))
+        with dpg.group(horizontal=True):
+            dpg.add_input_text(tag="ai_python", width=WIDTH + 20, on_enter=True,
+                               hint="path of its python",
+                               callback=lambda s, value: act(session.set_ai_python, value))
+            dpg.add_button(label="Browse...", tag="ai_python_browse", callback=lambda: ask_path(
+                "The python of the environment", PYTHONS,
+                lambda path: act(session.set_ai_python, path), initial=session.ai_python))
         dpg.add_text("", tag="ai_python_note")
         dpg.add_button(label="Create managed environment...", tag="ai_create_env",
                        callback=lambda: act(session.create_managed_environment))
@@ -133,9 +141,9 @@ def _option(session: Session, act: Callable, tool: AiTool, spec: Option) -> None
         dpg.add_combo(choices, label=spec.label, tag=tag, default_value=value, width=WIDTH,
                       callback=apply)
     else:
-        dpg.add_text(spec.label + " (Enter applies):")
+        dpg.add_text(spec.label + ":")
         dpg.add_input_text(tag=tag, default_value=value, width=-1, on_enter=True,
-                           callback=apply)
+                           hint="Enter applies", callback=apply)
 
 
 def _folds(session: Session, act: Callable, tool: AiTool) -> None:

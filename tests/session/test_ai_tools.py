@@ -335,3 +335,16 @@ def test_a_time_step_change_drops_the_preview_of_the_step_it_ran_on(tmp_path, mo
     assert session.tool_feedback.preview is not None
     session.set_time_step(1)
     assert session.tool_feedback.preview is None and session.jobs.jobs == []
+
+
+def test_a_managed_environment_that_pip_cannot_fill_is_said_and_removed(session, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("DEMARCATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # as offline, without waiting for a network
+    session.select_tool("totalsegmentator")
+    job = session.create_managed_environment()
+    with pytest.raises(Exception, match="pip install failed"):
+        session.jobs.wait(job, timeout_s=300)
+    assert any("pip could not get the packages" in text for text in session.errors)
+    assert session.preferences.ai_python == ""  # still the Python running Demarcate
+    assert not (tmp_path / "data" / "ai" / "envs" / "totalsegmentator").exists()
