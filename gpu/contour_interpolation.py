@@ -83,6 +83,23 @@ def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Seq
     >>> bool(shape[8, 8, 8]), bool(shape[2, 2, 2]), bool(shape[4, 5, 5])
     (True, False, True)
     """
+    xp = get_array_module(masks[0]) if len(masks) else np
+    result = xp.zeros(tuple(int(n) for n in shape_zyx), dtype=bool)
+    found = interpolate_contours_in_box(axes, indices, masks, shape_zyx, spacing_zyx,
+                                        coarse=coarse)
+    if found is not None:
+        shape, box = found
+        result[box] = shape
+    return result
+
+
+def interpolate_contours_in_box(axes: Sequence[int], indices: Sequence[int],
+                                masks: Sequence, shape_zyx: Sequence[int],
+                                spacing_zyx: Sequence[float], *, coarse: int = 1
+                                ) -> tuple[object, tuple[slice, slice, slice]] | None:
+    """:func:`interpolate_contours` as the shape within the bounding box of the drawn
+    voxels and that box (None when every contour is empty): what a preview keeps, with
+    neither a whole volume allocated nor searched for the shape's box."""
     if len(axes) != len(indices) or len(axes) != len(masks):
         raise ValueError("one axis and one index per contour mask")
     if coarse < 1:
@@ -92,16 +109,18 @@ def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Seq
     xp = get_array_module(masks[0]) if len(masks) else np
     contours = [_checked(int(a), int(i), m, shape_zyx) for a, i, m in
                 zip(axes, indices, masks, strict=True)]
-    result = xp.zeros(shape_zyx, dtype=bool)
     drawn = _drawn_box(contours, shape_zyx)
-    if drawn is not None:
-        box = tuple(slice(max(0, s.start - reach), min(n, s.stop + reach))
-                    for s, n in zip(drawn, shape_zyx, strict=True)
-                    for reach in [max(1, int(MARGIN * (s.stop - s.start)))])
-        result[drawn] = _implicit_field(xp, contours, box, drawn, spacing_zyx, coarse) <= 0
+    if drawn is None:
+        return None
+    box = tuple(slice(max(0, s.start - reach), min(n, s.stop + reach))
+                for s, n in zip(drawn, shape_zyx, strict=True)
+                for reach in [max(1, int(MARGIN * (s.stop - s.start)))])
+    shape = _implicit_field(xp, contours, box, drawn, spacing_zyx, coarse) <= 0
     for axis, index, mask in contours:
-        _plane(result, axis, index)[...] = mask
-    return result
+        if drawn[axis].start <= index < drawn[axis].stop:
+            _plane(shape, axis, index - drawn[axis].start)[...] = mask[
+                tuple(s for k, s in enumerate(drawn) if k != axis)]
+    return shape, drawn
 
 
 def _checked(axis: int, index: int, mask, shape_zyx: tuple[int, ...]):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..formats.contour_header import KEY, decode_contours, encode_contours
 from ..gpu.backend import crop_to_bounding_box
-from ..gpu.contour_interpolation import interpolate_contours
+from ..gpu.contour_interpolation import interpolate_contours, interpolate_contours_in_box
 from ..gpu.guided_segmentation import segment_from_contours
 from ..model.changes import Change, ChangeKind
 from ..model.document import SegmentationDocument
@@ -42,15 +42,17 @@ def shape_of(contours: list[Contour], segmentation: Segmentation, coarse: int = 
     ``image_zyx``, the image-aware segmentation that refines it."""
     axes, indices = [c.axis for c in contours], [c.index for c in contours]
     masks, spacing_zyx = [c.mask for c in contours], segmentation.geometry.spacing_zyx
-    shape = interpolate_contours(axes, indices, masks, segmentation.shape_zyx, spacing_zyx,
-                                 coarse=coarse)
     if image_zyx is not None:
-        shape = segment_from_contours(image_zyx, axes, indices, masks, spacing_zyx,
-                                      shape_prior=shape)
-    cropped = crop_to_bounding_box(shape)
-    if cropped is None:
+        prior = interpolate_contours(axes, indices, masks, segmentation.shape_zyx,
+                                     spacing_zyx, coarse=coarse)
+        found = crop_to_bounding_box(segment_from_contours(
+            image_zyx, axes, indices, masks, spacing_zyx, shape_prior=prior))
+    else:
+        found = interpolate_contours_in_box(axes, indices, masks, segmentation.shape_zyx,
+                                            spacing_zyx, coarse=coarse)
+    if found is None:
         return None
-    mask, box = cropped
+    mask, box = found
     return VolumePreview(mask, box, contours[0].time_step)
 
 

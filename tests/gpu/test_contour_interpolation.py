@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from demarcate.gpu.contour_interpolation import interpolate_contours
+from demarcate.gpu.contour_interpolation import interpolate_contours, interpolate_contours_in_box
 from demarcate.gpu.distance import interpolate_series
 
 
@@ -139,3 +139,14 @@ def test_the_later_contour_wins_where_planes_cross():
 def test_contours_that_do_not_fit_are_refused(axes, indices, masks):
     with pytest.raises(ValueError):
         interpolate_contours(axes, indices, masks, (4, 4, 4), (1.0, 1.0, 1.0))
+
+
+def test_the_box_variant_is_the_same_shape_without_a_whole_volume():
+    sphere = ball((48, 48, 48), (20, 24, 26), 12)
+    contours = contours_of(sphere, [(0, 20), (1, 24), (2, 26), (0, 40)])
+    whole = interpolate_contours(*contours, sphere.shape, (1.0, 1.0, 1.0))
+    shape, box = interpolate_contours_in_box(*contours, sphere.shape, (1.0, 1.0, 1.0))
+    assert box == (slice(8, 33), slice(12, 37), slice(14, 39))  # the drawn voxels' box
+    assert np.array_equal(whole[box], shape) and whole.sum() == shape.sum()
+    assert interpolate_contours_in_box([0], [3], [np.zeros((48, 48), bool)], sphere.shape,
+                                       (1.0, 1.0, 1.0)) is None
