@@ -397,8 +397,10 @@ def main(argv: list[str] | None = None) -> None:
         if interpolate is not None:
             contours.append(contour_run("our 3D interpolation", interpolate, image, spacing_zyx,
                                         reference, (0, 1, 2), args.contours))
-        scribbles = [scribble_run("our GrowCut (tool)", ToolUser(args.image, {}), reference,
-                                  args.scribbles)]
+        scribbles = [scribble_run(name, ToolUser(args.image, {"auto_background": automatic}),
+                                  reference, args.scribbles)
+                     for name, automatic in (("our GrowCut (plain)", False),
+                                             ("our GrowCut (auto background)", True))]
         if not args.no_peer:
             scribbles.append(scribble_run("itk FastGrowCut", FastGrowCutUser(image, spacing_zyx),
                                           reference, args.scribbles))

@@ -292,7 +292,7 @@ def test_growcut_preview_equals_the_kernel_and_follows_a_scribble_incrementally(
     from demarcate.tools.growcut_tool import MARGIN
 
     seeded(ct)
-    arm(ct, "growcut")
+    arm(ct, "growcut", auto_background=False)  # GrowCut alone, as the kernel computes it
     tool = ct.armed_tool
     image = ct.image_entry.image.array[0]
     spacing = ct.image_entry.image.geometry.spacing_zyx
@@ -331,8 +331,11 @@ def test_growcut_confirm_writes_the_ticked_seed_regions_as_new_labels(ct):
 
 
 def test_growcut_without_two_seed_labels_says_what_to_draw(ct):
-    arm(ct, "growcut")
+    arm(ct, "growcut", auto_background=False)
     assert "at least two labels" in ct.armed_tool.status
+    assert ct.tool_feedback.preview is None
+    arm(ct, "growcut", auto_background=True)  # one object label is enough, once scribbled
+    assert "scribble on the object" in ct.armed_tool.status
     assert ct.tool_feedback.preview is None
 
 
