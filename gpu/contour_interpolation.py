@@ -40,9 +40,10 @@ import numpy as np
 from .backend import bounding_box, get_array_module
 from .distance import edge_distance
 
-#: Cells of the finest relaxation grid (``coarse=1``): 1 s for a box of a 512x512x300
-#: volume on two cores is the budget of one update, upsampling included.
-MAX_CELLS = 48**3
+#: Cells of the finest relaxation grid (``coarse=1``). An update's budget is 1 s on two
+#: cores: for a liver of a 300x512x512 CT from five contours, 40^3 cells took 0.46 s
+#: (Dice 0.891), 48^3 0.91 s (0.898), 32^3 0.28 s (0.898), on two loaded cores.
+MAX_CELLS = 40**3
 
 #: How far the relaxation box reaches past the drawn contours, as a fraction of their
 #: extent per axis (within the volume).
