@@ -19,13 +19,18 @@ plane) on the plane where the current result has the most wrong voxels, up to
   is picked among that axis' slices; a second MITK user draws evenly spaced slices over
   the organ's extent instead, and the best axis and user for MITK are reported;
 - our 3D interpolation (``demarcate.gpu.contour_interpolation``) from planes of any
-  orientation, when that module is there.
+  orientation, when that module is there;
+- our image-aware mode (``demarcate.gpu.guided_segmentation``), from the image and the
+  drawn planes, and once more with the 3D interpolation as its shape prior.
+
+The kernels are called directly with the drawn planes (what the session hands them).
 
 Scribble protocol (number of clicks): each scribble is a short stroke (7 voxels along
 the longer in-plane extent of the error, 3 wide, in the axial plane, kept inside the
 error region) centred at the deepest point (largest distance to its border) of the
 largest connected error region: object where the result misses the organ, background
-where it spills over. GrowCut runs through the session as a user drives it (the tool
+where it spills over. GrowCut, alone and with automatic background (the tool's option),
+runs through the session as a user drives it (the tool
 armed, the scribbles written through the document's write path into the first group,
 the time until the exact preview has landed measured as the window waits on it), and
 itk FastGrowCut (when importable) on the same seeds, whole image. With seeds of one
@@ -52,6 +57,7 @@ from scipy import ndimage
 
 from bench.efficiency_plot import draw
 from demarcate.gpu.growcut import growcut_box
+from demarcate.gpu.guided_segmentation import segment_from_contours
 from demarcate.gpu.warmup import warm_up
 from demarcate.model import MaskRegion
 from demarcate.model.preferences import Preferences
@@ -199,6 +205,15 @@ def mitk_best(image, spacing_zyx, reference, count: int) -> Series:
                                 (axis,), count))
         runs.append(even_run(name, reference, spacing_zyx, axis, count))
     return min(runs, key=lambda s: (s.needed(CONTOUR_TARGET) or count + 1, -s.dice[-1]))
+
+
+def image_aware(prior: ContourMethod | None) -> ContourMethod:
+    """Our image-aware mode; with ``prior``, that interpolation is its shape prior."""
+    def run(image, spacing_zyx, axes, indices, masks):
+        shape_prior = None if prior is None else prior(image, spacing_zyx, axes, indices, masks)
+        return segment_from_contours(image, axes, indices, masks, spacing_zyx,
+                                     shape_prior=shape_prior)
+    return run
 
 
 def interpolation_3d() -> ContourMethod | None:
@@ -394,9 +409,12 @@ def main(argv: list[str] | None = None) -> None:
     for organ, value in organs.items():
         reference = reference_map == value
         contours = [mitk_best(image, spacing_zyx, reference, args.contours)]
+        ours = [("image-aware (ours)", image_aware(None))]
         if interpolate is not None:
-            contours.append(contour_run("our 3D interpolation", interpolate, image, spacing_zyx,
-                                        reference, (0, 1, 2), args.contours))
+            ours = [("our 3D interpolation", interpolate), *ours,
+                    ("image-aware, 3D interp. prior", image_aware(interpolate))]
+        contours += [contour_run(name, method, image, spacing_zyx, reference, (0, 1, 2),
+                                 args.contours) for name, method in ours]
         scribbles = [scribble_run(name, ToolUser(args.image, {"auto_background": automatic}),
                                   reference, args.scribbles)
                      for name, automatic in (("our GrowCut (plain)", False),
