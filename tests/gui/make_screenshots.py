@@ -60,6 +60,24 @@ def paint_and_interpolate(workdir: Path) -> None:
         app.close()
 
 
+def interpolation_3d(workdir: Path) -> None:
+    """Two brushed contours (axial, coronal) and the 3D interpolation's shape in all
+    views, the sample's own label map hidden."""
+    app = RunningApp(["--sample"], workdir).start()
+    try:
+        app.new_segmentation_with_brush()
+        app.click("segmentation_visible_0_0")
+        app.click("interpolation_mode_3D")
+        app.drag("view_axial", [(0.44, 0.5), (0.56, 0.5)])
+        app.drag("view_coronal", [(0.44, 0.5), (0.56, 0.52)])
+        app.wait_for(lambda: app.state("_interpolation_3d_exact"), what="the exact shape")
+        app.wait_idle()
+        app.hover("interpolation_3d_confirm")
+        shutil.copy(_shot(app, "interpolation_3d"), IMAGES / "tool-interpolation-3d.png")
+    finally:
+        app.close()
+
+
 def file_browser(workdir: Path) -> None:
     """The Open image browser on a study folder: a DICOM series, NIfTI and NRRD files."""
     study = workdir / "study"
@@ -160,7 +178,8 @@ def _shot(app: RunningApp, name: str) -> Path:
 
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    for shots in (main_window, paint_and_interpolate, file_browser, volume_tools, ai_tools):
+    for shots in (main_window, paint_and_interpolate, interpolation_3d, file_browser,
+                  volume_tools, ai_tools):
         with tempfile.TemporaryDirectory() as folder:
             shots(Path(folder))
     print(f"screenshots written to {IMAGES}")
