@@ -303,6 +303,18 @@ class History:
     def next_undo(self) -> str | None:
         return self._undo[-1].description if self._undo else None
 
+    @property
+    def last_step(self) -> Step | None:
+        """The step an undo reverts next (None: nothing to undo)."""
+        return self._undo[-1] if self._undo else None
+
+    def stack_of(self, step: Step) -> str | None:
+        """Which stack holds ``step``: "undo", "redo", or None once it was dropped (by
+        the budget, or a new step after an undo)."""
+        if any(s is step for s in self._undo):
+            return "undo"
+        return "redo" if any(s is step for s in self._redo) else None
+
     def next_redo(self) -> str | None:
         return self._redo[-1].description if self._redo else None
 

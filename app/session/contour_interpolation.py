@@ -93,14 +93,15 @@ class ContourInterpolationUpdater:
         label = document.segmentation.active_label_value
         if not self.enabled or label is None:
             return
-        self.contour_sets(document).record(contour_of(document, label, position))
+        self.contour_sets(document).record(
+            contour_of(document, label, position, document.history.last_step))
         self.refresh(document, position.time_step)
 
     def on_change(self, document: SegmentationDocument, change: Change,
                   time_step: int) -> None:
-        """An undo drops the contours it took back; another active label has its own."""
-        if change.kind is ChangeKind.UNDO and self.contour_sets(document).forget_undone(
-                document, change):
+        """An undo drops the contours it took back, a redo brings them back; another
+        active label has its own."""
+        if self.contour_sets(document).follow_history(document, change):
             self.refresh(document, time_step)
         elif change.kind is ChangeKind.SELECTION or change.structure:
             self.refresh(document, time_step)

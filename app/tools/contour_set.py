@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.changes import Change
+from ..model.changes import Change, ChangeKind
 from ..model.document import SegmentationDocument
+from ..model.history import Step
 from .slicing import SlicePosition, plane_of
 
 #: Reinit takes this many slices of a label drawn without recorded contours.
@@ -28,6 +29,7 @@ class Contour:
     axis: int  # 0, 1, 2: the array axis the plane is perpendicular to
     index: int
     mask: np.ndarray  # the whole plane, bool
+    step: Step | None = None  # the undo step of the gesture that drew it
 
     @property
     def position(self) -> SlicePosition:
@@ -39,6 +41,7 @@ class ContourSets:
 
     def __init__(self) -> None:
         self._sets: dict[tuple[int, int], list[Contour]] = {}
+        self._undone: list[Contour] = []  # dropped by undos, back if redone
 
     def contours(self, label: int, time_step: int) -> list[Contour]:
         return list(self._sets.get((label, time_step), ()))
@@ -59,34 +62,41 @@ class ContourSets:
     def replace(self, label: int, time_step: int, contours: list[Contour]) -> None:
         self._sets[label, time_step] = list(contours)
 
-    def forget_undone(self, document: SegmentationDocument, change: Change) -> bool:
-        """After an undo: drop contours whose plane, touched by the undo, no longer holds
-        what was recorded (the gesture that drew it was undone). True if any went."""
-        seg = document.segmentation
-        dropped = False
-        for (label, time_step), contours in self._sets.items():
-            if not seg.has_label(label):
-                continue
-            group_index = seg.group_index_of(label)
-            t_index = seg.stored_time_index(time_step)
-            volume = seg.groups[group_index].array[t_index]
-            kept = [c for c in contours if not any(
-                v.group_index == group_index and v.affects_time_step(t_index)
-                and v.crosses_slice(c.axis, c.index) for v in change.voxels)
-                or np.array_equal(plane_of(volume, c.position) == label, c.mask)]
-            dropped |= len(kept) != len(contours)
-            contours[:] = kept
-        return dropped
+    def follow_history(self, document: SegmentationDocument, change: Change) -> bool:
+        """After an undo or redo: a contour whose gesture was undone leaves, and comes
+        back when it is redone; one whose gesture left the history stays, unless it was
+        undone (it can no longer come back). True if any went or came.
+
+        By the gesture's undo step, not by the plane's voxels: a later gesture in
+        another orientation crosses the plane and changes it, which must not make the
+        earlier contour count as undone."""
+        if change.kind not in (ChangeKind.UNDO, ChangeKind.REDO):
+            return False
+        kept: dict[tuple[int, int], list[Contour]] = {}
+        undone, moved = [], False
+        for contour in self.all() + self._undone:
+            was_kept = all(contour is not c for c in self._undone)
+            stack = None if contour.step is None else document.history.stack_of(
+                contour.step)
+            if stack == "redo":
+                undone.append(contour)
+                moved |= was_kept
+            elif stack == "undo" or was_kept:
+                kept.setdefault((contour.label, contour.time_step), []).append(contour)
+                moved |= not was_kept
+        self._sets, self._undone = kept, undone
+        return moved
 
 
-def contour_of(document: SegmentationDocument, label: int, position: SlicePosition
-               ) -> Contour:
-    """The label's mask on ``position``'s plane, as a contour."""
+def contour_of(document: SegmentationDocument, label: int, position: SlicePosition,
+               step: Step | None = None) -> Contour:
+    """The label's mask on ``position``'s plane, as a contour drawn by ``step`` (None:
+    by no step of the history, e.g. taken by Reinit)."""
     seg = document.segmentation
     volume = seg.groups[seg.group_index_of(label)].array[seg.stored_time_index(
         position.time_step)]
     return Contour(label, position.time_step, position.axis, position.index,
-                   np.array(plane_of(volume, position) == label))
+                   np.array(plane_of(volume, position) == label), step)
 
 
 def reinit_positions(document: SegmentationDocument, label: int, time_step: int,

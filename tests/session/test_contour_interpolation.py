@@ -102,7 +102,7 @@ def test_confirm_respects_locked_labels():
     assert (session.segmentation.groups[0].array[0, 15, 19:22, 19:22] == locked.value).all()
 
 
-def test_undoing_a_gesture_drops_its_contour():
+def test_undo_drops_a_gesture_s_contour_and_redo_brings_it_back():
     session = ball_session()
     dab(session, 0, 20)
     dab(session, 1, 20)
@@ -110,6 +110,33 @@ def test_undoing_a_gesture_drops_its_contour():
     session.undo()
     session.jobs.drain()
     assert [(c.axis, c.index) for c in session.interpolation_contours] == [(0, 20), (1, 20)]
+    assert session.interpolation_3d_preview is not None
+    session.redo()
+    assert [(c.axis, c.index) for c in session.interpolation_contours] == [
+        (0, 20), (1, 20), (2, 12)]
+    session.undo()
+    dab(session, 2, 30)  # a new gesture: the undone one cannot come back
+    assert [(c.axis, c.index) for c in session.interpolation_contours] == [
+        (0, 20), (1, 20), (2, 30)]
+
+
+def test_contours_belong_to_their_time_step():
+    session = Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((2, 40, 40, 40), np.int16),
+                                     Geometry((1.0, 1.0, 1.0)), "3D+t"))
+    session.new_segmentation()
+    session.set_interpolation_mode("3D")
+    session.select_tool("paint")
+    dab(session, 0, 20)
+    dab(session, 1, 20)
+    session.jobs.drain()
+    assert session.interpolation_3d_preview.time_step == 0
+    session.set_time_step(1)
+    session.jobs.drain()
+    assert session.interpolation_contours == [] and session.interpolation_3d_preview is None
+    session.set_time_step(0)
+    session.jobs.drain()
+    assert len(session.interpolation_contours) == 2
     assert session.interpolation_3d_preview is not None
 
 
