@@ -1,6 +1,6 @@
 """Dice against interactions for bench.efficiency, drawn with Pillow (matplotlib is not
 among the project's dependencies): one panel per organ and protocol, one line per
-method, the target as a dashed line."""
+method with its legend under the panel, the target as a dashed line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-PANEL_W, PANEL_H, MARGIN_L, MARGIN_B, TOP = 360, 260, 46, 34, 26
+PANEL_W, PANEL_H, MARGIN_L, MARGIN_B, TOP = 380, 330, 46, 98, 26
 DICE_MIN = 0.0
 COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14))
 
@@ -44,8 +44,9 @@ def _panel(draw: ImageDraw.ImageDraw, left: int, top: int, title: str, runs, tar
             draw.line(points, fill=colour, width=2)
         for x, y in points:
             draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
-        draw.text((x0 + 6, y0 + height - 14 * (len(runs) - index) - 4), run.method, fill=colour)
-
+    for index, run in enumerate(runs):  # the legend, under the axis label
+        draw.text((x0, y0 + height + 36 + 14 * index), run.method,
+                  fill=COLOURS[index % len(COLOURS)])
 
 def draw(results: dict, path: Path, targets: tuple[float, float]) -> None:
     """``results``: organ -> (contour series, scribble series); writes a PNG."""

@@ -22,8 +22,8 @@ Why GrowCut: with the simulated user of ``bench.efficiency`` on the real abdomin
 (3 mm), scikit-image's random walker on the same seeds (beta 130, Jacobi-preconditioned
 conjugate gradients) needed 3, 4 and 4 contours for Dice 0.95 on liver, spleen and
 stomach and reached 0.975, 0.958, 0.958 after 5, in 0.5-1.8 s per update; GrowCut
-needed 3, 4 and 5 and reached 0.978, 0.958, 0.959, in 0.03-0.16 s. Equal accuracy at
-a tenth of the time or less, and the project's GrowCut kernel also runs on the GPU.
+needed 3, 4 and 5 and reached 0.978, 0.958, 0.959, in 0.03-0.16 s. Equal accuracy in
+8 to 50 times less time, and the project's GrowCut kernel also runs on the GPU.
 Those numbers are without a prior (the image and the drawn planes alone);
 ``bench.efficiency`` runs the mode without and with our 3D interpolation as the prior,
 which on that CT saved no contour (see :data:`BAND_MM`). A prior also widens the region
