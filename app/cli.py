@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 from . import __version__, formats
+from .ai import predict_command
+from .ai.errors import AiCancelled, AiError
 from .model import ReferenceImage, Segmentation
 from .model.statistics import label_statistics
 
-SUBCOMMANDS = ("info", "convert", "stats")
+SUBCOMMANDS = ("info", "convert", "stats", "predict")
 
 
 def image_info(image: ReferenceImage) -> dict:
@@ -168,6 +170,21 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_predict(args: argparse.Namespace) -> int:
+    """An AI prediction into a segmentation file (the logic is in ai/predict_command)."""
+    image = formats.read_image(args.image)
+    extras = [formats.read_image(path) for path in args.channel]
+    segmentation = predict_command.predict_segmentation(args, image, extras)
+    written = formats.write_segmentation(segmentation, args.output)
+    names = predict_command.names_file(Path(args.output))
+    if names is not None:
+        formats.write_itksnap_labels(segmentation.groups[0].labels, names)
+        written.append(names)
+    for path in written:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="demarcate",
@@ -211,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--csv", metavar="OUT", help="write the table to OUT instead of stdout")
     stats.add_argument("--time-step", type=int, default=0, metavar="T",
                        help="time step of a 3D+t image (from 0; default 0)")
+    predict_command.add_predict_parser(sub)
     return parser
 
 
@@ -254,9 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return run_gui([])
-    handlers = {"info": run_info, "convert": run_convert, "stats": run_stats}
+    handlers = {"info": run_info, "convert": run_convert, "stats": run_stats,
+                "predict": run_predict}
     try:
         return handlers[args.command](args)
-    except (formats.FormatError, OSError, ValueError) as error:
+    except (formats.FormatError, OSError, ValueError, AiError, AiCancelled) as error:
         print(f"demarcate {args.command}: {formats.first_line(error)}", file=sys.stderr)
         return 1

@@ -129,6 +129,39 @@ class NnunetDataset:
         raise NnunetFolderError(f"{self.name}: {verb} {wanted} (models: {choices}); "
                                 "choose with configuration, trainer and plans")
 
+    def ensemble_for(self, model: NnunetModel | None = None) -> NnunetEnsemble | None:
+        """The ensemble holding ``model``, else the one nnU-Net recommended, else the
+        first; None when the dataset has no ensemble."""
+        for wanted in (model.key if model else None, *self.recommended[:1]):
+            for ensemble in self.ensembles:
+                if wanted in ensemble.members:
+                    return ensemble
+        return self.ensembles[0] if self.ensembles else None
+
+    def request(self, model: NnunetModel | None, *, folds: list[str] | None = None,
+                ensemble: NnunetEnsemble | None = None, use_mirroring: bool = True,
+                mixed_precision: bool = True, device: str = "cpu",
+                postprocessing: bool = False) -> tuple[str, dict]:
+        """(adapter, params) of the worker's nnU-Net adapter for ``model``, or for the
+        members of ``ensemble`` averaged (then with its postprocessing file when
+        ``postprocessing`` is asked for; a single model's is the one nnU-Net chose for it).
+        """
+        if ensemble is not None:
+            members = [self.model(*key) for key in ensemble.members]
+            pp_file = ensemble.postprocessing
+        elif model is not None:
+            members, pp_file = [model], model.postprocessing
+        else:
+            raise NnunetFolderError(f"{self.name}: choose a model or an ensemble")
+        params = {"model_folder": str(members[0].folder),
+                  "ensemble_folders": [str(m.folder) for m in members[1:]],
+                  "folds": [int(f) if f.isdigit() else f for f in folds] if folds else None,
+                  "use_mirroring": bool(use_mirroring),
+                  "mixed_precision": bool(mixed_precision) and device != "cpu",
+                  "device": device,
+                  "postprocessing": str(pp_file) if postprocessing and pp_file else None}
+        return ("nnunet_v2" if self.version == 2 else "nnunet_v1"), params
+
 
 @dataclass(frozen=True)
 class NnunetResults:

@@ -253,3 +253,37 @@ def test_pickles_are_never_loaded_by_the_parser(v2_root, cache, monkeypatch):
     monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("pickle loaded"))
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("pickle loaded"))
     assert scan_results(v2_root, cache_dir=cache).dataset("5").ensembles
+
+
+def test_request_for_a_model_and_for_an_ensemble(v2_root, cache):
+    prostate = scan_results(v2_root, cache_dir=cache).dataset("5")
+    model = prostate.model("2d")
+    adapter, params = prostate.request(model, folds=["0", "2"], device="cuda:1",
+                                       use_mirroring=False)
+    assert adapter == "nnunet_v2"
+    assert params == {"model_folder": str(model.folder), "ensemble_folders": [],
+                      "folds": [0, 2], "use_mirroring": False, "mixed_precision": True,
+                      "device": "cuda:1", "postprocessing": None}
+    assert prostate.request(model, postprocessing=True)[1]["postprocessing"] == str(
+        model.postprocessing)
+    assert prostate.request(model)[1]["mixed_precision"] is False  # never on the CPU
+
+    ensemble = prostate.ensemble_for()
+    assert ensemble is prostate.ensembles[0]  # the recommended one
+    assert prostate.ensemble_for(model) is ensemble
+    _, params = prostate.request(None, ensemble=ensemble, postprocessing=True)
+    assert [params["model_folder"], *params["ensemble_folders"]] == [
+        str(prostate.model(*key).folder) for key in ensemble.members]
+    assert params["folds"] is None
+    assert params["postprocessing"] == str(ensemble.postprocessing)
+    with pytest.raises(NnunetFolderError, match="choose a model or an ensemble"):
+        prostate.request(None)
+
+
+def test_a_v1_dataset_asks_for_the_v1_adapter(tmp_path, cache):
+    model = tmp_path / "r" / "nnUNet" / "2d" / "Task002_Heart" / "nnUNetTrainerV2__nnUNetPlansv2.1"
+    touch(model / "all" / "model_final_checkpoint.model")
+    dataset = scan_results(tmp_path / "r", cache_dir=cache).dataset("Heart")
+    adapter, params = dataset.request(dataset.model(), folds=["all"])
+    assert (adapter, params["folds"]) == ("nnunet_v1", ["all"])
+    assert dataset.ensemble_for() is None
