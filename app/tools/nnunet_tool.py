@@ -96,14 +96,25 @@ class NnunetTool(AiTool):
         return kept
 
     def _fit_choices(self) -> None:
-        """Keep every model part one of its choices, the first when it is not; folds
-        that the model does not have are dropped."""
+        """Keep every model part one of its choices; one that is not becomes the model
+        nnU-Net recommended for the dataset when there is one, else 3d_fullres (the
+        configuration nnU-Net trains first), else the first offered. Folds that the
+        model does not have are dropped."""
         for name in MODEL_PARTS:
             offered = self.choices(name)
             if self.options[name] not in offered:
-                self.options[name] = offered[0] if offered else ""
+                preferred = [part for part in self._preferred(name) if part in offered]
+                self.options[name] = (preferred or offered or [""])[0]
         folds = self.choices("folds")
         self.options["folds"] = ",".join(f for f in self.ticked_folds() if f in folds)
+
+    def _preferred(self, name: str) -> list[str]:
+        dataset = self.dataset()
+        if name == "dataset" or dataset is None:
+            return []
+        index = MODEL_PARTS.index(name) - 1  # a model key is (configuration, trainer, plans)
+        fallback = ["3d_fullres"] if name == "configuration" else []
+        return [key[index] for key in dataset.recommended] + fallback
 
     def ticked_folds(self) -> list[str]:
         return [fold for fold in str(self.options["folds"]).split(",") if fold]

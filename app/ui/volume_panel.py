@@ -84,18 +84,27 @@ class VolumePanel:
                     continue
                 self._option_widget(tool, spec)
             if is_ai:
+                # Run, Confirm and Cancel above the regions: a model may name a hundred.
                 ai_panel.build_run(self.session, self.act)
-            if len(tool.regions) > 1:
-                dpg.add_text("Regions to keep (voxels):")
-                for region in tool.regions:
-                    dpg.add_checkbox(label=region.name, tag=f"region_{region.number}",
-                                     callback=self._tick, user_data=region.number)
-            dpg.add_text("", tag="volume_status", wrap=300)
-            with dpg.group(horizontal=True):
-                dpg.add_button(label="Confirm", tag="volume_confirm", width=90,
-                               callback=lambda: self.act(self.session.confirm_volume_tool))
-                dpg.add_button(label="Cancel", tag="volume_cancel", width=90,
-                               callback=lambda: self.act(self.session.cancel_volume_tool))
+                self._status_and_buttons()
+            self._regions(tool)
+            if not is_ai:
+                self._status_and_buttons()
+
+    def _regions(self, tool: VolumeTool) -> None:
+        if len(tool.regions) > 1:
+            dpg.add_text("Regions to keep (voxels):")
+            for region in tool.regions:
+                dpg.add_checkbox(label=region.name, tag=f"region_{region.number}",
+                                 callback=self._tick, user_data=region.number)
+
+    def _status_and_buttons(self) -> None:
+        dpg.add_text("", tag="volume_status", wrap=300)
+        with dpg.group(horizontal=True):
+            dpg.add_button(label="Confirm", tag="volume_confirm", width=90,
+                           callback=lambda: self.act(self.session.confirm_volume_tool))
+            dpg.add_button(label="Cancel", tag="volume_cancel", width=90,
+                           callback=lambda: self.act(self.session.cancel_volume_tool))
 
     def _time_steps_apply(self, tool: VolumeTool) -> bool:
         session = self.session

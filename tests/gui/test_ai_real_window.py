@@ -1,0 +1,73 @@
+"""A real nnU-Net v2 model in the real window: the tiny results folder of tests/ai_real
+(built by the AI venv's Python), picked through ``nnUNet_results``, run on a synthetic
+image through the real worker and nnUNetPredictor; its labels come named from
+dataset.json and Confirm writes them. Skips, saying why, without the AI venv
+(``bash .ci/ai-venv`` builds it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from demarcate import formats
+
+from ..ai_real.conftest import HERE, ai_python_path
+
+
+@pytest.fixture
+def ai_python() -> str:
+    path = ai_python_path()
+    probe = (subprocess.run([str(path), "-c", "import nnunetv2, torch"], capture_output=True,
+                            text=True, timeout=300) if path.exists() else None)
+    if probe is None or probe.returncode != 0:
+        pytest.skip(f"no AI venv with nnunetv2 and torch at {path} "
+                    "(build it with 'bash .ci/ai-venv')")
+    return str(path)
+
+
+def test_the_tiny_real_model_runs_and_confirms_named_labels(launch, monkeypatch, tmp_path,
+                                                            ai_python):
+    results = tmp_path / "nnUNet_results"
+    subprocess.run([ai_python, str(HERE / "build_tiny_nnunet.py"), str(results)], check=True,
+                   capture_output=True, timeout=600)
+    rng = np.random.default_rng(5)  # noise with a liver box (+4) and a spleen box (+8)
+    values = rng.normal(size=(16, 32, 32)).astype(np.float32)
+    values[3:9, 4:11, 5:12] += 4
+    values[8:14, 18:26, 17:25] += 8
+    image = sitk.GetImageFromArray(values)
+    image.SetSpacing((1.0, 1.0, 2.0))
+    sitk.WriteImage(image, str(tmp_path / "boxes.nii.gz"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "preferences.json").write_text(json.dumps({"ai_python": ai_python}))
+    monkeypatch.setenv("nnUNet_results", str(results))
+    monkeypatch.setenv("DEMARCATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEMARCATE_AI_ADAPTER", raising=False)
+
+    app = launch(tmp_path / "boxes.nii.gz")
+    app.wait_for(lambda: app.layout().get("view_axial", [0, 0, 0])[2] > 100, what="views")
+    app.click("new_segmentation_button")
+    app.wait_for_item("label_1")
+    app.click("view_axial")
+    app.key("n")
+    app.wait_for_item("ai_run")
+    app.click("ai_run")
+    app.wait_for(lambda: app.state("_preview_regions") or "Error" in app.state(
+        "_tool_status", ""), what="the real model's preview", timeout_s=300)
+    app.wait_idle()
+    assert "nnU-Net Dataset001_Tiny: 2 label(s) in" in app.state("_tool_status")
+    app.click("volume_confirm")
+    app.wait_for(lambda: app.state("_undo_depth") == 1, what="the Confirm's undo step")
+    target = tmp_path / "tiny.nrrd"
+    app.type_into_save_dialog(target)
+    app.wait_for(target.exists, what="the saved file")
+    app.wait_idle()
+    group = formats.read_segmentation(target).groups[-1]
+    assert [label.name for label in group.labels] == ["liver", "spleen"]
+    values_written = {label.value for label in group.labels}
+    assert set(np.unique(group.array)) <= {0, *values_written}
+    assert all((group.array == value).any() for value in values_written)
