@@ -1,7 +1,8 @@
 """The 3D interpolation in the real window: choose 3D, brush contours in the axial and
 the coronal view, the shape appears in every view (yellow, read off screenshot pixels,
-also in the sagittal view where nothing was drawn), Confirm writes it (read back from the
-saved file, which also holds the contours), Ctrl+Z takes it away."""
+also in the sagittal view where nothing was drawn), a contour in the list brings its
+slice back, Confirm writes the shape (read back from the saved file, which also holds
+the contours), Ctrl+Z takes it away."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from demarcate.formats.contour_header import KEY
 
 from .test_tools_window import saved_labels, start
 from .test_volume_tools_window import view_picture
+from .test_window import axial_slice
 
 
 def yellow_pixels(app, name: str, tag: str) -> int:
@@ -38,6 +40,13 @@ def test_contours_in_two_orientations_preview_confirm_and_undo(launch, tmp_path)
     app.wait_idle()
     assert yellow_pixels(app, "interpolation_3d", "view_sagittal") > before + 20
     assert yellow_pixels(app, "interpolation_3d_axial", "view_axial") > 20
+    first = axial_slice(app)
+    app.hover("view_axial")
+    for _ in range(3):
+        app.key("Up")
+    app.wait_for(lambda: axial_slice(app) == first + 3, what="three slices up")
+    app.click("contour_0")  # the axial contour: back to its slice
+    app.wait_for(lambda: axial_slice(app) == first, what="the contour's slice")
     drawn = saved_labels(app, tmp_path, "contours") == 1
     with open(tmp_path / "contours.nrrd", "rb") as file:
         assert KEY.encode() in file.read(1 << 20)  # the contours travel with the file

@@ -235,3 +235,18 @@ def test_use_the_image_follows_the_object_between_the_contours():
         scores[use_image] = 2 * (shape & cube).sum() / (shape.sum() + cube.sum())
     assert session.interpolation_3d_uses_image
     assert scores[True] > 0.97 and scores[True] > scores[False]
+
+
+def test_the_shape_is_a_surface_in_the_3d_view_until_confirmed():
+    session = ball_session()
+    session.surfaces.enable()
+    session.set_label_visible(1, False)  # only the shape's surface is left to see
+    dab(session, 0, 20)
+    dab(session, 1, 20)
+    session.jobs.drain()
+    (surface,) = session.surfaces.scene_surfaces()
+    assert surface.mesh.triangle_count > 0
+    session.confirm_3d_interpolation()
+    session.jobs.drain()
+    assert session.surfaces.scene_surfaces() == []
+    session.shutdown()
