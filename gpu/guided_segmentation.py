@@ -67,14 +67,15 @@ def _plane(axis: int, index: int) -> tuple:
     return tuple(where)
 
 
-def _distance_to_planes(xp, shape, axes, indices, spacing_zyx):
-    """mm from each voxel to the nearest drawn plane (planes of any orientation)."""
-    nearest = xp.full(shape, xp.inf, dtype=xp.float32)
+def _distance_to_planes(xp, box: tuple[slice, ...], axes, indices, spacing_zyx):
+    """mm from each voxel of ``box`` to the nearest drawn plane (any orientation)."""
+    nearest = xp.full(tuple(s.stop - s.start for s in box), xp.inf, dtype=xp.float32)
     for axis, index in zip(axes, indices, strict=True):
-        along = xp.abs(xp.arange(shape[axis], dtype=xp.float32) - index) * spacing_zyx[axis]
+        span = box[axis]
+        along = xp.abs(xp.arange(span.start, span.stop, dtype=xp.float32) - index)
         view = [1, 1, 1]
-        view[axis] = shape[axis]
-        xp.minimum(nearest, along.reshape(view), out=nearest)
+        view[axis] = span.stop - span.start
+        xp.minimum(nearest, (along * spacing_zyx[axis]).reshape(view), out=nearest)
     return nearest
 
 
@@ -125,19 +126,18 @@ def segment_from_contours(image_zyx, axes, indices, masks, spacing_zyx, *, shape
         return inside
     extent = inside if shape_prior is None else inside | xp.asarray(shape_prior, dtype=bool)
     box = bounding_box(extent)
-    far = _distance_to_planes(xp, shape, axes, indices, spacing_zyx)
-    band = band_mm + band_growth * far
     size_mm = max((s.stop - s.start) * step for s, step in zip(box, spacing_zyx, strict=True))
     box = _grown(box, shape, tuple(int(np.ceil(ROI_GROWTH * size_mm / step)) + 1
                                    for step in spacing_zyx))
     seeds = xp.zeros(tuple(s.stop - s.start for s in box), xp.uint8)
     if shape_prior is not None:
         distance = edge_distance(xp.asarray(shape_prior, dtype=bool)[box], spacing_zyx)
-        trusted = xp.zeros(shape, bool)
-        trusted[enclosed] = True
-        trusted = trusted[box]
-        seeds[(distance < -band[box]) & trusted] = OBJECT
-        seeds[(distance > band[box]) & trusted] = BACKGROUND
+        band = band_mm + band_growth * _distance_to_planes(xp, box, axes, indices, spacing_zyx)
+        trusted = xp.zeros(seeds.shape, bool)
+        trusted[tuple(slice(e.start - b.start, e.stop - b.start)
+                      for e, b in zip(enclosed, box, strict=True))] = True
+        seeds[(distance < -band) & trusted] = OBJECT
+        seeds[(distance > band) & trusted] = BACKGROUND
     for axis, side in ((a, s) for a in range(3) for s in (0, -1)):
         edge = box[axis].start if side == 0 else box[axis].stop
         if 0 < edge < shape[axis]:  # a face inside the image; the image's own may cut the organ
