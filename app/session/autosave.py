@@ -14,14 +14,20 @@ import time
 from collections.abc import Callable
 
 from ..model.document import SegmentationDocument
+from ..model.segmentation import Segmentation
 from .jobs import Job, JobRunner
 from .recovery import RecoveryStore
 
 
 class Autosaver:
     def __init__(self, jobs: JobRunner, store: RecoveryStore,
-                 idle_seconds: Callable[[], int]) -> None:
+                 idle_seconds: Callable[[], int],
+                 prepare: Callable[[SegmentationDocument, Segmentation], None] | None = None
+                 ) -> None:
         self.jobs = jobs
+        #: Adds what the session keeps beside the segmentation (the 3D interpolation's
+        #: contours) to a snapshot, as a save does.
+        self._prepare = prepare
         self.store = store
         self._idle_seconds = idle_seconds  # 0: autosave is off
         self._names = itertools.count(1)
@@ -67,6 +73,8 @@ class Autosaver:
         """Write the document's copy in the background (from a snapshot of now)."""
         key = self._key(document)
         snapshot = copy.deepcopy(document.segmentation)
+        if self._prepare is not None:
+            self._prepare(document, snapshot)
         version = document.version
         name, document_path = snapshot.name, document.path
 

@@ -91,7 +91,8 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         self._finishing_2d: SlicePosition | None = None  # see _finish_gesture
         self._disconnect: dict[int, object] = {}  # document id -> its listener's remover
         self.autosaver = Autosaver(self.jobs, recovery or RecoveryStore(),
-                                   lambda: self.preferences.autosave_seconds)
+                                   lambda: self.preferences.autosave_seconds,
+                                   self._store_contours)
         self.surfaces = SurfaceMeshes(self)  # the 3D view's label surfaces
 
     def _emit(self, topic: Topic, **details) -> None:

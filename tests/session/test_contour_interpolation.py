@@ -12,6 +12,7 @@ from demarcate.formats.contour_header import KEY
 from demarcate.model import Geometry, MaskRegion, ReferenceImage
 from demarcate.model.preferences import Preferences
 from demarcate.session import Session, Topic
+from demarcate.session.recovery import RecoveryStore
 
 
 def ball_session(size: int = 40) -> Session:
@@ -249,4 +250,20 @@ def test_the_shape_is_a_surface_in_the_3d_view_until_confirmed():
     session.confirm_3d_interpolation()
     session.jobs.drain()
     assert session.surfaces.scene_surfaces() == []
+    session.shutdown()
+
+
+def test_an_autosaved_copy_carries_the_contours(tmp_path):
+    session = Session(Preferences(autosave_seconds=1), recovery=RecoveryStore(tmp_path))
+    session.add_image(ReferenceImage(np.zeros((1, 40, 40, 40), np.int16),
+                                     Geometry((1.0, 1.0, 1.0)), "test image"))
+    session.new_segmentation()
+    session.set_interpolation_mode("3D")
+    session.select_tool("paint")
+    dab(session, 0, 20)
+    dab(session, 2, 18)
+    changed_at = session.autosaver._last_change[id(session.document)]
+    session.jobs.wait(session.autosave(now=changed_at + 5)[0])
+    (copy,) = tmp_path.glob("run-*/*.nrrd")
+    assert KEY in formats.read_segmentation(copy).extra_header
     session.shutdown()
