@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demarcate.gpu import backend
 from demarcate.gpu.contour_interpolation import interpolate_contours, interpolate_contours_in_box
 from demarcate.gpu.distance import interpolate_series
 
@@ -150,3 +151,19 @@ def test_the_box_variant_is_the_same_shape_without_a_whole_volume():
     assert np.array_equal(whole[box], shape) and whole.sum() == shape.sum()
     assert interpolate_contours_in_box([0], [3], [np.zeros((48, 48), bool)], sphere.shape,
                                        (1.0, 1.0, 1.0)) is None
+
+
+_, NO_GPU = backend._try_cupy()
+
+
+@pytest.mark.skipif(bool(NO_GPU), reason=f"no usable GPU: {NO_GPU}")
+def test_the_cupy_path_gives_the_numpy_shape():
+    import cupy
+
+    sphere = ball((64, 64, 64), (30, 32, 34), 18)
+    axes, indices, masks = contours_of(sphere, [(0, 30), (1, 32), (2, 34), (0, 45)])
+    reference = interpolate_contours(axes, indices, masks, sphere.shape, (1.5, 1.0, 0.8))
+    device = interpolate_contours(axes, indices, [cupy.asarray(m) for m in masks],
+                                  sphere.shape, (1.5, 1.0, 0.8))
+    assert isinstance(device, cupy.ndarray)
+    assert dice(device.get(), reference) > 0.999
