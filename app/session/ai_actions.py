@@ -104,7 +104,7 @@ class AiActions:
             on_error=lambda error: self._emit(Topic.ERROR, message=error_message(error)))
 
     # --- the nnU-Net results folder --------------------------------------------------------
-    def set_nnunet_results(self, folder: str, *, refresh: bool = False) -> None:
+    def set_nnunet_results(self, folder: str, refresh: bool = False) -> None:
         """Read the nnU-Net results ``folder`` (datasets, configurations, trainers, plans,
         folds) into the nnU-Net tool's choices; remembered in the preferences. ``refresh``
         reads it again instead of using what was read before."""

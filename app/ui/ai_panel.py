@@ -121,7 +121,7 @@ def _results_folder(session: Session, act: Callable, tool: AiTool) -> None:
                            hint="nnU-Net results folder (Enter reads it)",
                            callback=lambda s, value: act(session.set_nnunet_results, value))
         dpg.add_button(label="Refresh", tag="ai_refresh", callback=lambda: act(
-            session.set_nnunet_results, dpg.get_value("ai_results"), refresh=True))
+            session.set_nnunet_results, dpg.get_value("ai_results"), True))
 
 
 def _option(session: Session, act: Callable, tool: AiTool, spec: Option) -> None:

@@ -40,6 +40,11 @@ def test_run_shows_progress_then_the_preview_and_confirm_makes_named_labels(
         launch, monkeypatch, tmp_path):
     app = ai_app(launch, monkeypatch, tmp_path, behaviour="slow", steps=100, step_s=0.1,
                  lower=100, upper=400)
+    fold_2 = tmp_path / "nnUNet_results" / "Dataset001_Liver" / FULLRES / "fold_2"
+    fold_2.mkdir()
+    (fold_2 / "checkpoint_final.pth").write_bytes(b"weights")  # training went on
+    app.click("ai_refresh")
+    app.wait_for_item("ai_fold_2")
     before = view_picture(app, "armed")
     app.click("ai_run")
 
