@@ -32,7 +32,7 @@ outermost ones), and every drawn plane gets exactly its drawn mask.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -63,7 +63,7 @@ _ITERATIONS_COARSEST, _ITERATIONS_REFINE, _TOLERANCE = 400, 60, 1e-4
 
 def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Sequence,
                          shape_zyx: Sequence[int], spacing_zyx: Sequence[float], *,
-                         coarse: int = 1):
+                         coarse: int = 1, progress: Callable[[float], None] | None = None):
     """The 3D shape (bool, ``shape_zyx``) interpolated from contours on drawn planes.
 
     Contour ``k`` lies on the plane ``indices[k]`` across array axis ``axes[k]`` (0, 1
@@ -75,8 +75,10 @@ def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Seq
 
     The shape lies in the bounding box of the drawn voxels; on each drawn plane it is the
     drawn mask. ``spacing_zyx`` is in mm. ``coarse`` (>= 1) widens the grid cells of the
-    relaxation that many times per axis: a faster, blurrier preview. Returns an array of
-    the masks' module (NumPy or CuPy).
+    relaxation that many times per axis: a faster, blurrier preview. ``progress(fraction)``
+    is called before each level of the relaxation and before the upsampling; a job's
+    report raises there when the job is cancelled, which stops the work. Returns an
+    array of the masks' module (NumPy or CuPy).
 
     >>> circle = np.hypot(*np.mgrid[-8:9, -8:9]) <= 6
     >>> shape = interpolate_contours([0, 1, 2], [8, 8, 8], [circle] * 3, (17, 17, 17),
@@ -87,7 +89,7 @@ def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Seq
     xp = get_array_module(masks[0]) if len(masks) else np
     result = xp.zeros(tuple(int(n) for n in shape_zyx), dtype=bool)
     found = interpolate_contours_in_box(axes, indices, masks, shape_zyx, spacing_zyx,
-                                        coarse=coarse)
+                                        coarse=coarse, progress=progress)
     if found is not None:
         shape, box = found
         result[box] = shape
@@ -96,7 +98,8 @@ def interpolate_contours(axes: Sequence[int], indices: Sequence[int], masks: Seq
 
 def interpolate_contours_in_box(axes: Sequence[int], indices: Sequence[int],
                                 masks: Sequence, shape_zyx: Sequence[int],
-                                spacing_zyx: Sequence[float], *, coarse: int = 1
+                                spacing_zyx: Sequence[float], *, coarse: int = 1,
+                                progress: Callable[[float], None] | None = None
                                 ) -> tuple[object, tuple[slice, slice, slice]] | None:
     """:func:`interpolate_contours` as the shape within the bounding box of the drawn
     voxels and that box (None when every contour is empty): what a preview keeps, with
@@ -116,7 +119,8 @@ def interpolate_contours_in_box(axes: Sequence[int], indices: Sequence[int],
     box = tuple(slice(max(0, s.start - reach), min(n, s.stop + reach))
                 for s, n in zip(drawn, shape_zyx, strict=True)
                 for reach in [max(1, int(MARGIN * (s.stop - s.start)))])
-    shape = _implicit_field(xp, contours, box, drawn, spacing_zyx, coarse) <= 0
+    shape = _implicit_field(xp, contours, box, drawn, spacing_zyx, coarse,
+                            progress or (lambda fraction: None)) <= 0
     for axis, index, mask in contours:
         if drawn[axis].start <= index < drawn[axis].stop:
             _plane(shape, axis, index - drawn[axis].start)[...] = mask[
@@ -173,7 +177,8 @@ def _nodes(voxels: int, step: int) -> int:
     return max(2, -(-(voxels - 1) // step) + 1)
 
 
-def _implicit_field(xp: ModuleType, contours, box, drawn, spacing_zyx, coarse: int):
+def _implicit_field(xp: ModuleType, contours, box, drawn, spacing_zyx, coarse: int,
+                    progress: Callable[[float], None]):
     """The signed field (mm, float32) on every voxel of ``drawn``, relaxed in ``box``
     (which holds it)."""
     size = tuple(s.stop - s.start for s in box)
@@ -198,6 +203,7 @@ def _implicit_field(xp: ModuleType, contours, box, drawn, spacing_zyx, coarse: i
         levels += 1
     field, field_steps = None, None
     for level in range(levels, -1, -1):
+        progress(0.8 * (levels - level) / (levels + 1))
         level_steps = [min(max(1, n - 1), s << level) for n, s in zip(size, steps,
                                                                       strict=True)]
         shape = tuple(_nodes(n, s) for n, s in zip(size, level_steps, strict=True))
@@ -216,6 +222,7 @@ def _implicit_field(xp: ModuleType, contours, box, drawn, spacing_zyx, coarse: i
         field_steps = level_steps
     inner = [slice(d.start - b.start, d.stop - b.start) for d, b in zip(drawn, box,
                                                                            strict=True)]
+    progress(0.8)
     voxels = _resample(xp, field.astype(np.float32),
                        [xp.arange(s.start, s.stop, dtype=np.float32) / step
                         for s, step in zip(inner, field_steps, strict=True)])

@@ -37,19 +37,21 @@ COARSE = 4
 
 
 def shape_of(contours: list[Contour], segmentation: Segmentation, coarse: int = 1,
-             image_zyx: np.ndarray | None = None) -> VolumePreview | None:
+             image_zyx: np.ndarray | None = None,
+             progress: Callable[[float], None] | None = None) -> VolumePreview | None:
     """The interpolated shape of ``contours`` (None when it is empty); with
-    ``image_zyx``, the image-aware segmentation that refines it."""
+    ``image_zyx``, the image-aware segmentation that refines it. ``progress`` as the
+    kernel's (a job's report: cancelling stops the work)."""
     axes, indices = [c.axis for c in contours], [c.index for c in contours]
     masks, spacing_zyx = [c.mask for c in contours], segmentation.geometry.spacing_zyx
     if image_zyx is not None:
         prior = interpolate_contours(axes, indices, masks, segmentation.shape_zyx,
-                                     spacing_zyx, coarse=coarse)
+                                     spacing_zyx, coarse=coarse, progress=progress)
         found = crop_to_bounding_box(segment_from_contours(
             image_zyx, axes, indices, masks, spacing_zyx, shape_prior=prior))
     else:
         found = interpolate_contours_in_box(axes, indices, masks, segmentation.shape_zyx,
-                                            spacing_zyx, coarse=coarse)
+                                            spacing_zyx, coarse=coarse, progress=progress)
     if found is None:
         return None
     mask, box = found
@@ -145,7 +147,7 @@ class ContourInterpolationUpdater:
             def work(job: Job) -> VolumePreview | None:
                 job.report(0.0, "coarse preview" if coarse > 1 else "exact shape")
                 return shape_of(contours, segmentation, coarse,
-                                image_zyx if coarse == 1 else None)
+                                image_zyx if coarse == 1 else None, job.report)
 
             def land(preview: VolumePreview | None) -> None:
                 if generation != self._generation:

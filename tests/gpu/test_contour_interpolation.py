@@ -167,3 +167,23 @@ def test_the_cupy_path_gives_the_numpy_shape():
                                   sphere.shape, (1.5, 1.0, 0.8))
     assert isinstance(device, cupy.ndarray)
     assert dice(device.get(), reference) > 0.999
+
+
+def test_progress_is_reported_and_raising_there_stops_the_work():
+    sphere = ball((48, 48, 48), (24, 24, 24), 14)
+    contours = contours_of(sphere, [(0, 24), (1, 24)])
+    fractions = []
+    interpolate_contours(*contours, sphere.shape, (1.0, 1.0, 1.0), progress=fractions.append)
+    assert len(fractions) >= 3 and fractions == sorted(fractions)
+    assert fractions[0] == 0.0 and fractions[-1] == 0.8
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_after_the_first_level(fraction: float) -> None:
+        if fraction > 0:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        interpolate_contours(*contours, sphere.shape, (1.0, 1.0, 1.0),
+                             progress=cancel_after_the_first_level)

@@ -267,3 +267,18 @@ def test_an_autosaved_copy_carries_the_contours(tmp_path):
     (copy,) = tmp_path.glob("run-*/*.nrrd")
     assert KEY in formats.read_segmentation(copy).extra_header
     session.shutdown()
+
+
+def test_the_shape_follows_the_latest_contours_and_reports_progress():
+    session = ball_session()
+    dab(session, 0, 20)
+    dab(session, 1, 20)
+    dab(session, 2, 14)  # at once: the computation for two contours is superseded
+    jobs = [job for job in session.jobs.jobs if job.title == "3D interpolation"]
+    session.jobs.drain()
+    preview = session.interpolation_3d_preview
+    assert session.interpolation_3d_exact
+    plane = preview.mask_on(2, 14, (40, 40, 40))
+    assert np.array_equal(plane, label_volume(session)[:, :, 14])
+    assert any(job.cancel_requested for job in jobs)  # the one for two contours
+    assert all(job.progress >= 0.8 or job.cancel_requested for job in jobs)
