@@ -7,14 +7,18 @@ win is visited); a coarse pass on a 2x-downsampled volume answers first, so ever
 update shows within a second even when a stroke changes a quarter of the volume, and
 the exact result replaces it when it lands.
 
-With "Automatic background" (on by default) the user need not scribble the background
-all around: the object seeds' surroundings beyond a margin, and voxels whose intensity
-is unlike every object stroke's, are background seeds too, GrowCut runs on the image
-smoothed by a small Gaussian, and the grown object keeps only its pieces that hold a
-scribble, holes filled (see ``demarcate.gpu.scribble_seeds``). One object scribble is
-then enough to start. On the real abdominal CT the simulated user of
-``bench.efficiency`` needs 4, 5 and 6 scribbles for Dice 0.90 on liver, spleen and
-stomach this way, against more than 12 for GrowCut alone (docs/benchmarks.md).
+With "Automatic background" the user need not scribble the background all around: the
+object seeds' surroundings beyond a margin, and voxels whose intensity is unlike every
+object stroke's, are background seeds too, GrowCut runs on the image smoothed by a small
+Gaussian, and the grown object keeps only its pieces that hold a scribble, holes filled
+(see ``demarcate.gpu.scribble_seeds``). One object scribble is then enough to start. On
+the real abdominal CT (122x101x30) the simulated user of ``bench.efficiency`` needs 4,
+5 and 6 scribbles for Dice 0.90 on liver, spleen and stomach this way, against more
+than 12 for GrowCut alone, with every update under 0.4 s (docs/benchmarks.md). It is
+off by default because it is not better everywhere: every update is a full run over a
+box 70 mm around the object (the seeds it implies change with each stroke), so on a
+512x512x300 CT of 0.3-0.7 mm voxels a stroke takes seconds to tens of seconds, where
+GrowCut alone answers within a second.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ class GrowCutTool(VolumeTool):
                     "tools to correct it", tab="3D", display_name="GrowCut")
     option_specs = (Option("distance_penalty", "Distance penalty", 0.0, 0.0, 100.0),
                     Option("whole_image", "Whole image", False),
-                    Option("auto_background", "Automatic background", True),
+                    Option("auto_background", "Automatic background", False),
                     TARGET, TIME_STEPS)
     stays_armed = True
     follows_seeds = True

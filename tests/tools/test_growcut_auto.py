@@ -1,6 +1,6 @@
 """GrowCut with automatic background, through the session on the real CT: a few object
-scribbles segment the liver, one object label is enough, and the option is the tool's
-default and can be switched off."""
+scribbles segment the liver, one object label is enough, and the option (off by
+default) switches between it and GrowCut alone."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_four_object_scribbles_segment_the_liver(ct, shared_data):
     ct.document.add_label("Background")
     ct.document.set_active_label(1)
     ct.select_tool("growcut")
-    assert ct.armed_tool.options["auto_background"] is True  # the default
+    assert ct.armed_tool.options["auto_background"] is False  # the default
+    ct.set_tool_option("auto_background", True)
     ct.select_tool("paint")  # GrowCut stays armed while the brush draws
     for where in LIVER_STROKES:
         scribble(ct, where, truth)
@@ -72,6 +73,7 @@ def test_four_object_scribbles_segment_the_liver(ct, shared_data):
 def test_one_object_label_is_enough_and_confirm_writes_it(ct, shared_data):
     truth = liver(shared_data)
     ct.select_tool("growcut")
+    ct.set_tool_option("auto_background", True)
     ct.select_tool("paint")
     scribble(ct, LIVER_STROKES[0], truth)
     tool = ct.armed_tool
@@ -91,6 +93,7 @@ def test_one_object_label_is_enough_and_confirm_writes_it(ct, shared_data):
 def test_whole_image_with_automatic_background_still_bounds_the_object(ct, shared_data):
     truth = liver(shared_data)
     ct.select_tool("growcut")
+    ct.set_tool_option("auto_background", True)
     ct.set_tool_option("whole_image", True)
     ct.select_tool("paint")
     for where in LIVER_STROKES:
