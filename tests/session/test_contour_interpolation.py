@@ -15,9 +15,11 @@ from demarcate.session import Session, Topic
 from demarcate.session.recovery import RecoveryStore
 
 
-def ball_session(size: int = 40) -> Session:
-    session = Session(Preferences())
-    session.add_image(ReferenceImage(np.zeros((1, size, size, size), np.int16),
+def ball_session(size: int = 40, time_steps: int = 1, session: Session | None = None
+                 ) -> Session:
+    """An empty image, a new segmentation, 3D interpolation on and Paint armed."""
+    session = session or Session(Preferences())
+    session.add_image(ReferenceImage(np.zeros((time_steps, size, size, size), np.int16),
                                      Geometry((1.0, 1.0, 1.0)), "test image"))
     session.new_segmentation()
     session.set_interpolation_mode("3D")
@@ -122,12 +124,7 @@ def test_undo_drops_a_gesture_s_contour_and_redo_brings_it_back():
 
 
 def test_contours_belong_to_their_time_step():
-    session = Session(Preferences())
-    session.add_image(ReferenceImage(np.zeros((2, 40, 40, 40), np.int16),
-                                     Geometry((1.0, 1.0, 1.0)), "3D+t"))
-    session.new_segmentation()
-    session.set_interpolation_mode("3D")
-    session.select_tool("paint")
+    session = ball_session(time_steps=2)
     dab(session, 0, 20)
     dab(session, 1, 20)
     session.jobs.drain()
@@ -254,12 +251,8 @@ def test_the_shape_is_a_surface_in_the_3d_view_until_confirmed():
 
 
 def test_an_autosaved_copy_carries_the_contours(tmp_path):
-    session = Session(Preferences(autosave_seconds=1), recovery=RecoveryStore(tmp_path))
-    session.add_image(ReferenceImage(np.zeros((1, 40, 40, 40), np.int16),
-                                     Geometry((1.0, 1.0, 1.0)), "test image"))
-    session.new_segmentation()
-    session.set_interpolation_mode("3D")
-    session.select_tool("paint")
+    session = ball_session(session=Session(Preferences(autosave_seconds=1),
+                                           recovery=RecoveryStore(tmp_path)))
     dab(session, 0, 20)
     dab(session, 2, 18)
     changed_at = session.autosaver._last_change[id(session.document)]
