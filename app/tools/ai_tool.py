@@ -103,7 +103,11 @@ class AiTool(VolumeTool):
     def _result(source: VolumeSource, prediction: Prediction, model: str) -> AiResult:
         """Every label value the model wrote, as a region named after its class."""
         labels = prediction.labels
-        voxels = np.bincount(labels.reshape(-1), minlength=max(prediction.names, default=0) + 1)
+        size = max(int(labels.max(initial=0)), max(prediction.names, default=0)) + 1
+        # A slice at a time: one bincount of the volume first copies it all as int64
+        # (600 MB for 512 x 512 x 300), which took 2-3 times as long.
+        voxels = sum((np.bincount(plane.reshape(-1), minlength=size) for plane in labels),
+                     np.zeros(size, np.int64))
         present = [int(value) for value in np.flatnonzero(voxels) if value > 0]
         regions = tuple(
             Region(value, prediction.names.get(value, f"Label {value}"), palette_color(index),
