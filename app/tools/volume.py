@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from scipy import ndimage
 
 from ..gpu.backend import map_slabs, to_host
 from ..model.document import SegmentationDocument
@@ -248,13 +249,17 @@ class VolumeTool(Tool):
                 preview = result.preview
                 if not isinstance(preview, VolumePreview):
                     continue
+                boxes = _region_boxes(preview.regions)
                 for value in sorted(set(targets.values())):
                     numbers = [n for n, target in targets.items() if target == value]
-                    mask = np.isin(preview.regions, numbers)
-                    if mask.any():
-                        offset = tuple(s.start for s in preview.box)
-                        changed += document.write(MaskRegion(mask, offset), time_step, value,
-                                                  description=self.info.title)
+                    box = _union([boxes[n] for n in numbers if n in boxes])
+                    if box is None:
+                        continue
+                    mask = np.isin(preview.regions[box], numbers)
+                    offset = tuple(s.start + b.start for s, b in zip(preview.box, box,
+                                                                      strict=True))
+                    changed += document.write(MaskRegion(mask, offset), time_step, value,
+                                              description=self.info.title)
         self.cancel()
         return changed
 
@@ -270,3 +275,20 @@ class VolumeTool(Tool):
         name = region.name if region.color is not None else None
         label = document.add_label(name, region.color, group, make_active=False)
         return label.value
+
+
+def _region_boxes(regions: np.ndarray) -> dict[int, tuple[slice, slice, slice]]:
+    """The bounding box of every region number present, from one pass: each region is
+    then written over its own box, not the volume (a model's hundred small organs in a
+    512 x 512 x 300 CT cost each a pass over the whole write path otherwise)."""
+    numbers = regions.view(np.uint8) if regions.dtype == bool else regions
+    return {number: box for number, box in enumerate(ndimage.find_objects(numbers), start=1)
+            if box is not None}
+
+
+def _union(boxes: list[tuple[slice, ...]]) -> tuple[slice, ...] | None:
+    """The smallest box holding every box of ``boxes``; None when there are none."""
+    if not boxes:
+        return None
+    return tuple(slice(min(b[k].start for b in boxes), max(b[k].stop for b in boxes))
+                 for k in range(len(boxes[0])))

@@ -348,3 +348,31 @@ def test_a_managed_environment_that_pip_cannot_fill_is_said_and_removed(session,
     assert any("pip could not get the packages" in text for text in session.errors)
     assert session.preferences.ai_python == ""  # still the Python running Demarcate
     assert not (tmp_path / "data" / "ai" / "envs" / "totalsegmentator").exists()
+
+
+def test_confirm_writes_many_labels_each_over_its_own_box(session):
+    """A hundred-organ answer is written label by label over each label's box; every
+    voxel lands where the model put it, in one undo step."""
+    from demarcate.tools.ai_tool import AiResult
+    from demarcate.tools.base import VolumePreview
+    from demarcate.tools.volume import Region
+
+    labels = np.zeros((12, 20, 24), np.uint16)
+    for value in range(1, 31):
+        z, y, x = (value * 7) % 12, (value * 5) % 20, (value * 3) % 24
+        labels[z:z + 3, y:y + 4, x:x + 5] = value  # later ones overlap earlier ones
+    regions = tuple(Region(v, f"organ {v}", (0.5, 0.5, 0.5)) for v in range(1, 31))
+    session.select_tool("totalsegmentator")
+    tool = session.armed_tool
+    tool.accept(AiResult(VolumePreview(labels, tuple(slice(0, n) for n in labels.shape)),
+                         regions, "", model="TotalSegmentator total"))
+    depth = session.document.history.undo_depth
+    session.jobs.wait(session.confirm_volume_tool())
+    group = session.document.segmentation.groups[-1]
+    assert group.name == "TotalSegmentator total"
+    assert session.document.history.undo_depth == depth + 1
+    names = {label.name: label.value for label in group.labels}
+    for value in range(1, 31):
+        if (labels == value).any():
+            np.testing.assert_array_equal(group.array[0] == names[f"organ {value}"],
+                                          labels == value)
