@@ -683,12 +683,11 @@ class Session(LabelActions, VolumeToolActions, AiActions, ModelActions, Statisti
         self._refresh_contour_interpolation()
 
     def set_interpolation(self, enabled: bool, axis: int | None = None) -> None:
-        """Turn 2D interpolation on/off; ``axis`` is the orientation it suggests in."""
-        document = self._selected_document()
+        """Turn 2D interpolation on/off (the interpolation choice 2D or Disabled, see
+        ``set_interpolation_mode``); ``axis`` is the orientation it suggests in."""
         if axis is not None:
-            self._interpolation.set_axis(axis, document, self.time_step)
-        self._interpolation.set_enabled(enabled, document, self.time_step)
-        self._emit(Topic.INTERPOLATION)
+            self._interpolation.set_axis(axis, self._selected_document(), self.time_step)
+        self.set_interpolation_mode("2D" if enabled else "Disabled")
 
     def confirm_interpolation(self, slice_index: int | None = None) -> int:
         """Accept one suggested slice, or all of them (one undo step either way)."""

@@ -275,3 +275,13 @@ def test_the_shape_follows_the_latest_contours_and_reports_progress():
     assert np.array_equal(plane, label_volume(session)[:, :, 14])
     assert any(job.cancel_requested for job in jobs)  # the one for two contours
     assert all(job.progress >= 0.8 or job.cancel_requested for job in jobs)
+
+
+def test_the_interpolation_choice_is_one_of_three():
+    session = ball_session()
+    session.set_interpolation(True)  # 2D on: 3D off
+    assert session.interpolation_mode == "2D" and session.interpolator.enabled
+    session.set_interpolation_mode("3D")
+    assert session.interpolation_mode == "3D" and not session.interpolator.enabled
+    session.set_interpolation(False)
+    assert session.interpolation_mode == "Disabled"
