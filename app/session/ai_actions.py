@@ -24,7 +24,7 @@ import numpy as np
 
 from ..ai.cache import PredictionCache, default_cache_folder
 from ..ai.client import Prediction, run_prediction
-from ..ai.environments import create_managed_env, managed_env_folder
+from ..ai.environments import PythonInfo, create_managed_env, managed_env_folder, probe_python
 from ..ai.errors import AiCancelled, AiError
 from ..ai.nnunet_folder import default_results_folder, scan_results
 from ..formats.errors import first_line
@@ -58,6 +58,8 @@ class AiActions:
         self.ai_cache = PredictionCache(default_cache_folder(), CACHE_BYTES)
         #: An adapter file every AI tool runs instead of its own (tests, adapter authors).
         self.ai_adapter_override: str | None = os.environ.get(ADAPTER_ENV) or None
+        #: What the chosen Python offers, once ``check_ai_python`` looked.
+        self.ai_python_note = ""
         for tool in self._ai_tools():
             tool.predict = self._predict
         folder = self.preferences.nnunet_results or default_results_folder(os.environ)
@@ -86,7 +88,27 @@ class AiActions:
             raise ValueError(f"{python} is not a file: pick the python executable of "
                              "the environment (e.g. <venv>/bin/python)")
         self.set_preferences(replace(self.preferences, ai_python=python))
+        self.check_ai_python()
         self._emit(Topic.TOOL)
+
+    def check_ai_python(self) -> Job:
+        """Describe the chosen Python in the background (``ai_python_note``): its
+        version and numpy, which AI packages it has, or why the worker cannot run in it,
+        so a wrong choice shows before a run."""
+        python = self.ai_python
+        self.ai_python_note = f"checking {python}…"
+
+        def land(note: str) -> None:
+            if python == self.ai_python:
+                self.ai_python_note = note
+                self._emit(Topic.TOOL)
+
+        def failed(error: BaseException) -> None:
+            land(error_message(error))
+
+        return self.jobs.submit("Checking the Python environment",
+                                lambda job: _describe(probe_python(python)),
+                                on_done=land, on_error=failed)
 
     def create_managed_environment(self) -> Job:
         """Make a venv owned by Demarcate for the armed AI tool and install its package
@@ -216,6 +238,15 @@ class AiActions:
                                   cache=self.ai_cache)
         except AiCancelled as error:
             raise Cancelled(str(error)) from error
+
+
+def _describe(info: PythonInfo) -> str:
+    """One line on a Python for the panel: what it lacks, or what it has."""
+    if info.problem:
+        return info.problem
+    found = ", ".join(name for name, present in info.packages.items() if present)
+    return (f"Python {info.version}, numpy {info.numpy}; "
+            + (f"has {found}" if found else "no AI package yet (nnunetv2, totalsegmentator)"))
 
 
 def error_message(error: BaseException) -> str:

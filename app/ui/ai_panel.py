@@ -73,8 +73,8 @@ def refresh(session: Session, tool: AiTool) -> None:
     python = session.preferences.ai_python
     if dpg.does_item_exist("ai_python") and not dpg.is_item_active("ai_python"):
         dpg.set_value("ai_python", python)
-    dpg.set_value("ai_python_note", f"runs in {session.ai_python}" if python
-                  else "empty: the Python running Demarcate (Enter applies)")
+    which = "" if python else "empty: the Python running Demarcate. "
+    dpg.set_value("ai_python_note", which + (session.ai_python_note or "Check: what it has"))
     if dpg.does_item_exist("ai_results") and not dpg.is_item_active("ai_results"):
         dpg.set_value("ai_results", str(tool.options.get("results", "")))
     for fold in tool.choices("folds") if "folds" in tool.options else ():
@@ -101,14 +101,17 @@ def _environment(session: Session, act: Callable) -> None:
     with dpg.collapsing_header(label="Python environment and cache", tag="ai_environment"):
         with dpg.group(horizontal=True):
             dpg.add_input_text(tag="ai_python", width=WIDTH + 20, on_enter=True,
-                               hint="path of its python",
+                               hint="python path, then Enter",
                                callback=lambda s, value: act(session.set_ai_python, value))
             dpg.add_button(label="Browse...", tag="ai_python_browse", callback=lambda: ask_path(
                 "The python of the environment", PYTHONS,
                 lambda path: act(session.set_ai_python, path), initial=session.ai_python))
-        dpg.add_text("", tag="ai_python_note")
-        dpg.add_button(label="Create managed environment...", tag="ai_create_env",
-                       callback=lambda: act(session.create_managed_environment))
+        dpg.add_text("", tag="ai_python_note", wrap=300)
+        with dpg.group(horizontal=True):
+            dpg.add_button(label="Check", tag="ai_check_python",
+                           callback=lambda: act(session.check_ai_python))
+            dpg.add_button(label="Create managed environment...", tag="ai_create_env",
+                           callback=lambda: act(session.create_managed_environment))
         with dpg.group(horizontal=True):
             dpg.add_button(label="Clear cache", tag="ai_clear_cache",
                            callback=lambda: act(session.clear_ai_cache))

@@ -225,6 +225,8 @@ def test_a_python_that_is_not_one_is_said_and_changes_nothing(session, results, 
     not_python.write_text("#!/bin/sh\nexit 7\n")
     not_python.chmod(0o755)
     session.set_ai_python(str(not_python))
+    session.jobs.drain()
+    assert "is not a Python" in session.ai_python_note  # said before any run
     arm_nnunet(session, results)
     before = snapshot(session)
     with pytest.raises(Exception, match="is not a Python"):
@@ -310,6 +312,8 @@ def test_totalsegmentator_runs_its_task_and_names_the_group_after_it(session):
 
 def test_the_environment_and_the_results_folder_are_remembered(session, results, tmp_path):
     session.set_ai_python(sys.executable)
+    session.jobs.drain()
+    assert session.ai_python_note.startswith(f"Python {sys.version.split()[0]}, numpy ")
     arm_nnunet(session, results)
     again = Session(preferences_file=tmp_path / "preferences.json")
     assert load_preferences(tmp_path / "preferences.json").ai_python == sys.executable
