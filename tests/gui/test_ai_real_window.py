@@ -1,12 +1,14 @@
 """A real nnU-Net v2 model in the real window: the tiny results folder of tests/ai_real
 (built by the AI venv's Python), picked through ``nnUNet_results``, run on a synthetic
 image through the real worker and nnUNetPredictor; its labels come named from
-dataset.json and Confirm writes them. Skips, saying why, without the AI venv
-(``bash .ci/ai-venv`` builds it)."""
+dataset.json and Confirm writes them. Runs in the real-model stage only
+(``DEMARCATE_AI_PYTHON`` set to the AI venv's python; ``bash .ci/ai-venv`` builds it),
+and skips, saying why, otherwise."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import numpy as np
@@ -15,24 +17,31 @@ import SimpleITK as sitk
 
 from demarcate import formats
 
-from ..ai_real.conftest import HERE, ai_python_path
+from ..conftest import REPO_ROOT
+
+BUILD_TINY = REPO_ROOT / "tests" / "ai_real" / "build_tiny_nnunet.py"
+PYTHON_ENV = "DEMARCATE_AI_PYTHON"  # the real-model stage's switch, as in tests/ai_real
 
 
 @pytest.fixture
 def ai_python() -> str:
-    path = ai_python_path()
-    probe = (subprocess.run([str(path), "-c", "import nnunetv2, torch"], capture_output=True,
-                            text=True, timeout=300) if path.exists() else None)
-    if probe is None or probe.returncode != 0:
-        pytest.skip(f"no AI venv with nnunetv2 and torch at {path} "
-                    "(build it with 'bash .ci/ai-venv')")
-    return str(path)
+    value = os.environ.get(PYTHON_ENV)
+    if not value:
+        pytest.skip(f"the real-model stage runs with {PYTHON_ENV} set to the AI venv's "
+                    "python (bash .ci/ai-venv builds .ai-venv)")
+    if not BUILD_TINY.is_file():
+        pytest.skip(f"{BUILD_TINY} is missing")
+    probe = subprocess.run([value, "-c", "import nnunetv2, torch"], capture_output=True,
+                           text=True, timeout=300)
+    if probe.returncode != 0:
+        pytest.skip(f"{value} cannot import nnunetv2 and torch")
+    return value
 
 
 def test_the_tiny_real_model_runs_and_confirms_named_labels(launch, monkeypatch, tmp_path,
                                                             ai_python):
     results = tmp_path / "nnUNet_results"
-    subprocess.run([ai_python, str(HERE / "build_tiny_nnunet.py"), str(results)], check=True,
+    subprocess.run([ai_python, str(BUILD_TINY), str(results)], check=True,
                    capture_output=True, timeout=600)
     rng = np.random.default_rng(5)  # noise with a liver box (+4) and a spleen box (+8)
     values = rng.normal(size=(16, 32, 32)).astype(np.float32)
