@@ -44,8 +44,8 @@ CACHE_BYTES = 2 * 1024**3  # predictions of a dozen CT volumes
 
 class AiActions:
     """Needs from ``Session``: ``tools``, ``jobs``, ``preferences``, ``set_preferences``,
-    ``images``, ``image_entry``, ``time_step``, ``volume_source``, ``_volume``, ``_emit``
-    and ``_report_error``."""
+    ``images``, ``image_entry``, ``time_step``, ``volume_source``, ``_volume`` and
+    ``_emit``."""
 
     tools: ToolController
     jobs: JobRunner
@@ -139,11 +139,12 @@ class AiActions:
 
     def _rescan_quietly(self) -> None:
         """The remembered folder at start; a folder gone since then is said on Run."""
+        folder = str(self._nnunet.options["results"])
         try:
-            self._nnunet.use_results(str(self._nnunet.options["results"]),
-                                     scan_results(Path(str(self._nnunet.options["results"]))))
+            results = scan_results(Path(folder))
         except (OSError, ValueError):
-            self._nnunet.use_results(str(self._nnunet.options["results"]), None)
+            results = None
+        self._nnunet.use_results(folder, results)
 
     # --- extra images as channels ----------------------------------------------------------
     def ai_channel_candidates(self) -> list[tuple[int, str]]:
