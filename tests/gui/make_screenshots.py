@@ -109,10 +109,7 @@ def volume_tools(workdir: Path) -> None:
     """Otsu's regions and histogram on the sample CT, and GrowCut after two scribbles."""
     app = RunningApp(["--sample"], workdir).start()
     try:
-        app.new_segmentation_with_brush()
-        app.click("segmentation_visible_0_0")  # the sample's label map would hide the preview
-        app.hover("view_axial")
-        app.key("Escape")
+        _new_segmentation_alone(app)
         app.key("o")
         app.wait_for_item("option_regions_spin")
         app.enter_text("option_regions_spin", "4")
@@ -151,16 +148,15 @@ def ai_tools(workdir: Path) -> None:
     model_folder(results, "Dataset003_Abdomen", LOWRES, {"0": "CT"}, folds)
     (folder / "fake.json").write_text(json.dumps(
         {"lower": 20, "upper": 250, "names": {"1": "soft tissue", "2": "bone"}}))
-    environment = {"nnUNet_results": str(results), "DEMARCATE_AI_ADAPTER": str(ADAPTER),
+    # the folder as a user's home would hold it, not the temporary folder's name
+    environment = {"HOME": str(workdir), "nnUNet_results": "~/nnUNet_results",
+                   "DEMARCATE_AI_ADAPTER": str(ADAPTER),
                    "XDG_CACHE_HOME": str(workdir / "cache"),
                    "DEMARCATE_CACHE_DIR": str(workdir / "cache")}
     with mock.patch.dict(os.environ, environment):
         app = RunningApp(["--sample"], workdir).start()
     try:
-        app.new_segmentation_with_brush()
-        app.click("segmentation_visible_0_0")  # the sample's label map would hide the preview
-        app.hover("view_axial")
-        app.key("Escape")
+        _new_segmentation_alone(app)
         app.key("n")
         app.click("ai_run")
         app.wait_for(lambda: app.state("_preview_regions"), what="the preview", timeout_s=120)
@@ -169,6 +165,15 @@ def ai_tools(workdir: Path) -> None:
         shutil.copy(_shot(app, "nnunet"), IMAGES / "tool-nnunet.png")
     finally:
         app.close()
+
+
+def _new_segmentation_alone(app: RunningApp) -> None:
+    """A new segmentation on the sample, whose own label map is hidden (it would hide a
+    3D tool's preview), with no tool active and the mouse over the axial view."""
+    app.new_segmentation_with_brush()
+    app.click("segmentation_visible_0_0")
+    app.hover("view_axial")
+    app.key("Escape")
 
 
 def _shot(app: RunningApp, name: str) -> Path:

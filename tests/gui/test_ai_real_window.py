@@ -18,6 +18,7 @@ import SimpleITK as sitk
 from demarcate import formats
 
 from ..conftest import REPO_ROOT
+from .test_tools_window import saved_labels
 
 BUILD_TINY = REPO_ROOT / "tests" / "ai_real" / "build_tiny_nnunet.py"
 PYTHON_ENV = "DEMARCATE_AI_PYTHON"  # the real-model stage's switch, as in tests/ai_real
@@ -71,11 +72,8 @@ def test_the_tiny_real_model_runs_and_confirms_named_labels(launch, monkeypatch,
     assert "nnU-Net Dataset001_Tiny: 2 label(s) in" in app.state("_tool_status")
     app.click("volume_confirm")
     app.wait_for(lambda: app.state("_undo_depth") == 1, what="the Confirm's undo step")
-    target = tmp_path / "tiny.nrrd"
-    app.type_into_save_dialog(target)
-    app.wait_for(target.exists, what="the saved file")
-    app.wait_idle()
-    group = formats.read_segmentation(target).groups[-1]
+    saved_labels(app, tmp_path, "tiny")
+    group = formats.read_segmentation(tmp_path / "tiny.nrrd").groups[-1]
     assert [label.name for label in group.labels] == ["liver", "spleen"]
     values_written = {label.value for label in group.labels}
     assert set(np.unique(group.array)) <= {0, *values_written}

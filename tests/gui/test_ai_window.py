@@ -15,7 +15,7 @@ import SimpleITK as sitk
 from demarcate import formats
 
 from ..session.test_ai_tools import ADAPTER, FULLRES, model_folder
-from .test_tools_window import start
+from .test_tools_window import saved_labels, start
 from .test_volume_tools_window import SAMPLE_CT, recoloured_pixels, view_picture
 
 
@@ -63,12 +63,9 @@ def test_run_shows_progress_then_the_preview_and_confirm_makes_named_labels(
     app.wait_for(lambda: app.state("_undo_depth") == 1, what="the Confirm's undo step")
     assert set(app.state("_labels").values()) == {"Label 1", "bright", "brightest"}
 
-    target = tmp_path / "ai.nrrd"
-    app.type_into_save_dialog(target)
-    app.wait_for(target.exists, what="the saved file")
-    app.wait_idle()
+    saved_labels(app, tmp_path, "ai")
     image = sitk.GetArrayFromImage(sitk.ReadImage(SAMPLE_CT))
-    saved = formats.read_segmentation(target)
+    saved = formats.read_segmentation(tmp_path / "ai.nrrd")
     # in a group of their own (files do not keep group names; the session test checks it)
     group = saved.groups[-1]
     assert len(saved.groups) == 2 and [label.name for label in group.labels] == [
