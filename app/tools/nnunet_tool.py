@@ -3,8 +3,9 @@ drives) on the shown image, with more open images as extra input channels.
 
 The session reads the results folder (``demarcate.ai.nnunet_folder``) and hands the
 parse to ``use_results``; the tool offers its datasets, configurations, trainers and
-plans as choices, keeps every choice valid when an earlier one changes, and turns them
-into the parameters of the worker's ``nnunet_v2`` / ``nnunet_v1`` adapter.
+plans as choices and keeps every choice valid when an earlier one changes; the parsed
+dataset turns them into the request for the worker's ``nnunet_v2`` / ``nnunet_v1``
+adapter (the same request ``demarcate predict`` makes).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class NnunetTool(AiTool):
         Option("trainer", "Trainer", ""), Option("plans", "Plans", ""),
         Option("folds", "Folds (none ticked: all)", ""),
         Option("ensemble", "Ensemble (nnU-Net's best)", False),
+        Option("postprocessing", "Postprocessing", True),
         Option("mixed_precision", "Mixed precision", True),
         Option("mirroring", "Test-time mirroring", True), DEVICE, TARGET)
     adapter = "nnunet_v2"  # "nnunet_v1" for a v1 results folder, chosen per dataset
@@ -82,7 +84,11 @@ class NnunetTool(AiTool):
         return list(dataset.channel_names) if dataset is not None else []
 
     def offers(self, name: str) -> bool:
-        return name != "ensemble" or self._ensemble() is not None
+        if name == "ensemble":
+            return self._ensemble() is not None
+        if name == "postprocessing":
+            return self._postprocessing_file() is not None
+        return True
 
     def set_option(self, name: str, value: OptionValue) -> OptionValue:
         kept = super().set_option(name, value)
@@ -134,13 +140,15 @@ class NnunetTool(AiTool):
         return next((m for m in dataset.models if m.key == key), None)
 
     def _ensemble(self, options: dict[str, OptionValue] | None = None) -> Any:
-        """The ensemble holding the chosen model (else the dataset's first), or None."""
+        """The ensemble holding the chosen model (else the recommended one, else the
+        first), or None."""
         dataset = self.dataset(options)
-        if dataset is None or not dataset.ensembles:
-            return None
-        model = self._model(options)
-        holding = [e for e in dataset.ensembles if model is not None and model.key in e.members]
-        return (holding or list(dataset.ensembles))[0]
+        return dataset.ensemble_for(self._model(options)) if dataset is not None else None
+
+    def _postprocessing_file(self) -> Any:
+        """The postprocessing file of what would run (the ensemble when ticked), or None."""
+        source = self._ensemble() if self.options["ensemble"] else self._model()
+        return source.postprocessing if source is not None else None
 
     # --- the run ----------------------------------------------------------------------------
     def request(self, options: dict[str, OptionValue]) -> tuple[str, dict]:
@@ -156,19 +164,12 @@ class NnunetTool(AiTool):
             raise ValueError(f"{dataset.name} takes {len(channels)} images "
                              f"({', '.join(channels)}): pick an open image for "
                              f"{', '.join(missing)}")
-        folds = [int(f) if f.isdigit() else f for f in str(options["folds"]).split(",") if f]
-        params = {"model_folder": str(model.folder), "folds": folds or None,
-                  "use_mirroring": bool(options["mirroring"]),
-                  "mixed_precision": bool(options["mixed_precision"]),
-                  "device": options["device"], "postprocessing": None}
-        ensemble = self._ensemble(options) if options["ensemble"] else None
-        if ensemble is not None:
-            members = [m for key in ensemble.members for m in dataset.models if m.key == key]
-            params["model_folder"] = str(members[0].folder)
-            params["ensemble_folders"] = [str(m.folder) for m in members[1:]]
-            params["postprocessing"] = (str(ensemble.postprocessing)
-                                        if ensemble.postprocessing else None)
-        return ("nnunet_v2" if dataset.version == 2 else "nnunet_v1"), params
+        return dataset.request(
+            model, folds=[f for f in str(options["folds"]).split(",") if f],
+            ensemble=self._ensemble(options) if options["ensemble"] else None,
+            use_mirroring=bool(options["mirroring"]),
+            mixed_precision=bool(options["mixed_precision"]), device=str(options["device"]),
+            postprocessing=bool(options["postprocessing"]))
 
     def model_title(self, options: dict[str, OptionValue]) -> str:
         return f"nnU-Net {options['dataset']}"

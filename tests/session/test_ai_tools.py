@@ -268,12 +268,17 @@ def test_the_results_folder_offers_its_models_folds_and_ensemble(session, result
 
     session.set_tool_option("configuration", "3d_lowres")
     assert tool.choices("folds") == ["0"] and tool.options["folds"] == ""  # fold 1 is gone
+    assert not tool.offers("postprocessing")  # the model alone has no postprocessing file
     session.set_tool_option("ensemble", True)
+    assert tool.offers("postprocessing")  # the ensemble has one
     wait_run(session)
     params = received(results)["params"]
     assert params["model_folder"] == str(results / "Dataset001_Liver" / FULLRES)
     assert params["ensemble_folders"] == [str(results / "Dataset001_Liver" / LOWRES)]
     assert params["postprocessing"].endswith("postprocessing.pkl")
+    session.set_tool_option("postprocessing", False)
+    wait_run(session)
+    assert received(results)["params"]["postprocessing"] is None
     with pytest.raises(ValueError, match="must be one of"):
         session.set_tool_option("configuration", "2d")
 
