@@ -33,8 +33,9 @@ def add_predict_parser(sub: argparse._SubParsersAction) -> None:
     predict = sub.add_parser(
         "predict", help="segment an image with nnU-Net or TotalSegmentator into a file",
         description="Runs the model in a worker with the chosen Python (--python) and "
-        "writes OUT as .nrrd (MITK), .seg.nrrd (Slicer) or .nii.gz/.nii/.mha (label map "
-        "plus an ITK-SNAP label file OUT-stem.txt), one group of named labels. Results "
+        "writes OUT as .nrrd (MITK), .seg.nrrd (Slicer) or .nii.gz/.nii/.mha (a label map, "
+        "its names in an ITK-SNAP label file beside it: seg.nii.gz -> seg.txt), one group "
+        "of named labels. Results "
         "are cached: the same run again is instant.")
     predict.add_argument("image")
     predict.add_argument("output")

@@ -4,7 +4,8 @@
 
 Dataset001_Tiny (one channel; liver, spleen) has a 3d_fullres and a 2d model, each with
 folds 0 and 1, plus the ensemble of both with a postprocessing.pkl (keep the largest
-liver component) and inference_information.json, laid out as nnU-Net v2 writes them.
+liver component) and inference_information.json, laid out as nnU-Net v2 writes them, and
+an untrained 3d_lowres → 3d_cascade_fullres cascade.
 Dataset002_TinyMulti (channels T2 and ADC; tumour) has a 3d_fullres model with folds
 0 and 1. Networks are two-stage PlainConvUNets built from the plans by nnU-Net's own
 trainer class and trained for a few steps on synthetic boxes (``synthetic_case``), so
@@ -28,6 +29,7 @@ from nnunetv2.postprocessing.remove_connected_components import (
     remove_all_but_largest_component_from_segmentation,
 )
 from nnunetv2.training.nnUNetTrainer.nnUNetTrainer import nnUNetTrainer
+from nnunetv2.utilities.label_handling.label_handling import determine_num_input_channels
 from nnunetv2.utilities.plans_handling.plans_handler import PlansManager
 
 TRAINER, PLANS = "nnUNetTrainer", "nnUNetPlans"
@@ -77,8 +79,12 @@ def _plans(name: str, channels: int) -> dict:
         "original_median_shape_after_transp": [20, 20, 20],
         "image_reader_writer": "SimpleITKIO",
         "transpose_forward": [0, 1, 2], "transpose_backward": [0, 1, 2],
-        "configurations": {"3d_fullres": _configuration(3, channels),
-                           "2d": _configuration(2, channels)},
+        "configurations": {
+            "3d_fullres": _configuration(3, channels), "2d": _configuration(2, channels),
+            "3d_lowres": {**_configuration(3, channels), "spacing": [2.0, 2.0, 2.0],
+                          "next_stage": ["3d_cascade_fullres"]},
+            "3d_cascade_fullres": {"inherits_from": "3d_fullres",
+                                   "previous_stage": "3d_lowres"}},
         "experiment_planner_used": "ExperimentPlanner",
         "label_manager": "LabelManager",
         "foreground_intensity_properties_per_channel": {
@@ -144,11 +150,14 @@ def _model(folder: Path, plans: dict, dataset: dict, configuration: str, seed: i
     dims = len(config.patch_size)
     torch.manual_seed(seed)
     network = nnUNetTrainer.build_network_architecture(
-        manager, config, len(dataset["channel_names"]), heads, enable_deep_supervision=False)
+        manager, config, determine_num_input_channels(manager, config, dataset), heads,
+        enable_deep_supervision=False)
     for fold in (0, 1):
         # Fold 1 trains on from fold 0 with other cases: different weights, less time.
-        _train(network, dims, len(dataset["channel_names"]), seed + fold,
-               steps=steps if fold == 0 else 30)
+        # steps=0: left untrained (the cascade, whose input also holds the lowres labels).
+        if steps:
+            _train(network, dims, len(dataset["channel_names"]), seed + fold,
+                   steps=steps if fold == 0 else 30)
         (folder / f"fold_{fold}").mkdir()
         torch.save({
             "network_weights": network.state_dict(),
@@ -174,7 +183,8 @@ def _dataset(root: Path, name: str, channels: dict, labels: dict,
 
 def build(root: Path) -> None:
     tiny = _dataset(root, "Dataset001_Tiny", {"0": "CT"},
-                    {"background": 0, "liver": 1, "spleen": 2}, {"3d_fullres": 150, "2d": 60})
+                    {"background": 0, "liver": 1, "spleen": 2}, {"3d_fullres": 150, "2d": 60,
+                     "3d_lowres": 0, "3d_cascade_fullres": 0})
     members = [f"{TRAINER}__{PLANS}__{c}" for c in ("2d", "3d_fullres")]
     ensemble = tiny / "ensembles" / f"ensemble___{members[0]}___{members[1]}___0_1"
     ensemble.mkdir(parents=True)

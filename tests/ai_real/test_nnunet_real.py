@@ -10,6 +10,8 @@ twice) the checks ask for a rough find of the boxes they were trained on.
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,7 +89,7 @@ def check_labels(prediction, shape, names):
 def test_the_parser_reads_the_tiny_folder(tiny_results, tmp_path):
     results = scan_results(tiny_results, cache_dir=tmp_path)
     tiny = results.dataset("1")
-    assert tiny.configurations() == ["2d", "3d_fullres"]
+    assert tiny.configurations() == ["2d", "3d_fullres", "3d_lowres", "3d_cascade_fullres"]
     assert tiny.model("3d_fullres").folds == ("0", "1")
     assert tiny.label_names == {1: "liver", 2: "spleen"}
     assert tiny.recommended == tiny.ensembles[0].members
@@ -169,6 +171,25 @@ def test_multimodal_input_in_dataset_json_channel_order(ai_python, tiny_results,
     assert dice(prediction.labels, truth, 1) > 0.5  # the decoy, bright in both, is not it
     swapped = predict(ai_python, image[::-1].copy(), {"model_folder": folder})
     assert dice(swapped.labels, truth, 1) < 0.3  # T2 and ADC are not interchangeable
+
+
+def test_a_cascade_stage_runs_its_lowres_stage_first(ai_python, tiny_results, tmp_path):
+    image, _ = make_image()
+    folder = model_folder(tiny_results, configuration="3d_cascade_fullres")
+    seen = []
+    prediction = predict(ai_python, image, {"model_folder": folder, "folds": [0]},
+                         progress=lambda fraction, message: seen.append(message))
+    check_labels(prediction, image.shape[1:], {1: "liver", 2: "spleen"})
+    loaded = [m for m in seen if m.startswith("loading ")]
+    assert loaded == ["loading nnUNetTrainer__nnUNetPlans__3d_cascade_fullres",
+                      "loading nnUNetTrainer__nnUNetPlans__3d_lowres"]
+    assert "fold 2/2: tile 1/" in " ".join(seen)  # lowres, then the cascade stage
+
+    alone = tmp_path / "Dataset009_Alone" / Path(folder).name
+    shutil.copytree(folder, alone)
+    with pytest.raises(AiError, match="is a cascade stage: it needs the 3d_lowres model "
+                                      "beside it .*__3d_lowres is missing"):
+        predict(ai_python, image, {"model_folder": str(alone), "folds": [0]})
 
 
 def test_a_single_channel_image_for_a_two_channel_model_is_refused(ai_python, tiny_results):

@@ -5,7 +5,9 @@ checkpoint); ``use_mirroring``; ``mixed_precision`` (CUDA only: nnU-Net never au
 on the CPU); ``device`` ("cpu" or "cuda:N"); ``ensemble_folders`` (more model folders
 whose softmax is averaged with the first's, as ``nnUNetv2_ensemble`` does);
 ``postprocessing`` (a ``postprocessing.pkl`` that nnU-Net wrote, applied at the end);
-``checkpoint`` (default ``checkpoint_final.pth``).
+``checkpoint`` (default ``checkpoint_final.pth``). A cascade stage (a configuration with
+a ``previous_stage``, e.g. 3d_cascade_fullres) first runs that stage's model folder beside
+it with the same folds and hands its labels on, as ``nnUNetv2_predict`` does.
 
 The array is (C, Z, Y, X) with spacing (z, y, x): the axis order nnU-Net's SimpleITK
 reader produces (it reverses SimpleITK's x, y, z spacing to match the array), so both go
@@ -47,28 +49,45 @@ def run(image: np.ndarray, spacing_zyx: tuple[float, float, float], params: dict
     torch, base = _import_nnunet()
     device = _device(torch, str(params.get("device") or "cpu"))
     mixed = bool(params.get("mixed_precision", True)) and device.type == "cuda"
-    predictor_class = _predictor_class(torch, base, _Tracker(progress, sum(map(len, folds))),
-                                       mixed)
-    ensemble = len(folders) > 1
-    probabilities, segmentation, label_manager = None, None, None
-    for index, (folder, model_folds) in enumerate(zip(folders, folds, strict=True)):
+    tracker = _Tracker(progress, sum(map(len, folds)))
+    predictor_class = _predictor_class(torch, base, tracker, mixed)
+
+    def predict_folder(folder: Path, model_folds: list[str], probabilities: bool):
+        """(segmentation, probabilities or None, label manager) of one model folder; a
+        cascade stage first predicts its previous stage, whose labels it takes as input."""
         predictor = predictor_class(
             use_mirroring=bool(params.get("use_mirroring", True)),
             perform_everything_on_device=device.type == "cuda", device=device,
             verbose=False, allow_tqdm=False)
-        progress(index / len(folders), f"loading {folder.name}")
+        progress(tracker.fraction(), f"loading {folder.name}")
         predictor.initialize_from_trained_model_folder(str(folder), tuple(model_folds),
                                                        checkpoint_name=checkpoint)
-        label_manager = label_manager or predictor.label_manager
-        # nnU-Net writes its bookkeeping into the properties: a fresh dict per model.
+        previous_labels = None
+        previous = predictor.configuration_manager.previous_stage_name
+        if previous:
+            stage = folder.with_name(folder.name.rsplit("__", 1)[0] + f"__{previous}")
+            if not stage.is_dir():
+                raise RuntimeError(f"{folder.name} is a cascade stage: it needs the {previous} "
+                                   f"model beside it ({stage} is missing)")
+            stage_folds = nnunet_common.chosen_folds(stage, model_folds, checkpoint)
+            tracker.passes += len(stage_folds)
+            # Signed: nnU-Net marks voxels outside the nonzero crop with -1.
+            previous_labels = predict_folder(stage, stage_folds, False)[0][None].astype(np.int16)
+        # nnU-Net writes its bookkeeping into the properties: a fresh dict per call.
         properties = {"spacing": [float(s) for s in spacing_zyx]}
-        result = predictor.predict_single_npy_array(image, properties, None, None, ensemble)
+        result = predictor.predict_single_npy_array(image, properties, previous_labels, None,
+                                                    probabilities)
+        segmentation, folder_probabilities = result if probabilities else (result, None)
+        return segmentation, folder_probabilities, predictor.label_manager
+
+    ensemble = len(folders) > 1
+    probabilities = None
+    for folder, model_folds in zip(folders, folds, strict=True):
+        segmentation, folder_probabilities, label_manager = predict_folder(
+            folder, model_folds, ensemble)
         if ensemble:
-            segmentation, folder_probabilities = result
             probabilities = (folder_probabilities.astype(np.float32) if probabilities is None
                              else probabilities + folder_probabilities)
-        else:
-            segmentation = result
     if ensemble:
         segmentation = label_manager.convert_probabilities_to_segmentation(
             probabilities / len(folders))
