@@ -10,14 +10,26 @@ the worst error, and the Dice coefficient against the reference is recorded afte
 interaction.
 
 Contour protocol: the user draws the organ's exact outline (the reference mask on that
-plane) on the plane where the current result has the most wrong voxels, up to
-``--contours`` planes, for
+plane), up to ``--contours`` planes. Two users, each for every method:
+
+- the worst-plane user (issue #13's rule): every contour on the plane where the current
+  result has the most wrong voxels;
+- the guide's user (MITK's user guide on 3D interpolation: "not meant to be used for
+  parallel slice-wise segmentation, but rather segmentations in i.e. the axial, coronal
+  and sagittal plane"): one axial, one coronal and one sagittal contour through the
+  organ's centre (its voxels' mean, rounded) first, then the worst plane.
+
+A shape-only interpolation cannot reach past its outermost drawn planes (nothing says
+where the organ ends there), so under the worst-plane user its next contour is always
+the neighbour of a drawn one: a slab that grows by one slice per contour. The methods:
 
 - MITK-style slice interpolation: SimpleITK's signed Maurer distance maps of the drawn
   slices of one axis, blended linearly between consecutive drawn slices (MITK's
-  shape-based interpolation); MITK's user draws in one orientation, so the worst slice
-  is picked among that axis' slices; a second MITK user draws evenly spaced slices over
-  the organ's extent instead, and the best axis and user for MITK are reported;
+  shape-based interpolation), each orientation's drawn slices on their own and the
+  union of those; under the worst-plane rule MITK's user draws in one orientation, so
+  the worst slice is picked among that axis' slices, a second such user draws evenly
+  spaced slices over the organ's extent instead, and the best axis and user for MITK
+  are reported; the guide's user gets the union of the three orientations;
 - our 3D interpolation (``demarcate.gpu.contour_interpolation``) from planes of any
   orientation, when that module is there;
 - our image-aware mode (``demarcate.gpu.guided_segmentation``), from the image and the
@@ -47,7 +59,7 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,14 +164,24 @@ ContourMethod = Callable[[np.ndarray, tuple, list[int], list[int], list[np.ndarr
                          np.ndarray]
 
 
+def guide_planes(reference: np.ndarray) -> list[tuple[int, int]]:
+    """The guide's user's first contours: the axial, coronal and sagittal planes
+    through the organ's centre (the mean of its voxels, rounded)."""
+    centre = np.rint(np.argwhere(reference).mean(axis=0)).astype(int)
+    return [(axis, int(centre[axis])) for axis in range(3)]
+
+
 def contour_run(name: str, method: ContourMethod, image: np.ndarray, spacing_zyx,
-                reference: np.ndarray, axes: tuple[int, ...], count: int) -> Series:
-    """The simulated user draws ``count`` contours, each on the worst plane of ``axes``."""
+                reference: np.ndarray, axes: tuple[int, ...], count: int,
+                first: Sequence[tuple[int, int]] = ()) -> Series:
+    """The simulated user draws ``count`` contours: the planes ``first``, then each on
+    the worst plane of ``axes``."""
     series = Series(name)
     result = np.zeros(reference.shape, bool)
     drawn: list[tuple[int, int]] = []
-    for _ in range(count):
-        drawn.append(worst_plane(result, reference, axes, set(drawn)))
+    for k in range(count):
+        drawn.append(first[k] if k < len(first)
+                     else worst_plane(result, reference, axes, set(drawn)))
         planes_axes = [axis for axis, _ in drawn]
         indices = [index for _, index in drawn]
         masks = [reference[plane(axis, index)] for axis, index in drawn]
@@ -172,9 +194,15 @@ def contour_run(name: str, method: ContourMethod, image: np.ndarray, spacing_zyx
 
 
 def mitk_method(reference: np.ndarray) -> ContourMethod:
-    """MITK's slice interpolation of the drawn slices (all in one axis)."""
+    """MITK's slice interpolation of the drawn slices of each orientation on their own
+    (MITK interpolates within one orientation), and the union of those."""
     def run(image, spacing_zyx, axes, indices, masks):
-        return mitk_interpolation(reference, axes[0], sorted(indices), spacing_zyx)
+        result = np.zeros(reference.shape, bool)
+        for axis in sorted(set(axes)):
+            result |= mitk_interpolation(reference, axis, sorted(
+                index for a, index in zip(axes, indices, strict=True) if a == axis),
+                spacing_zyx)
+        return result
     return run
 
 
@@ -348,22 +376,27 @@ def scribble_run(name: str, user, reference: np.ndarray, count: int) -> Series:
 # --- report ------------------------------------------------------------------------------
 
 
-def print_table(organ: str, voxels: int, contours: list[Series], scribbles: list[Series]
-                ) -> None:
+#: The panels of one organ: (title, target, x-axis label), in the order main() fills them.
+PANELS = (("contours, worst-plane user", CONTOUR_TARGET, "contours drawn"),
+          ("contours, guide's user", CONTOUR_TARGET, "contours drawn"),
+          ("scribbles", SCRIBBLE_TARGET, "scribbles drawn"))
+
+
+def print_table(organ: str, voxels: int, panels: list[list[Series]]) -> None:
     print(f"\n{organ} ({voxels} voxels)")
-    for title, target, runs in (("contours", CONTOUR_TARGET, contours),
-                                ("scribbles", SCRIBBLE_TARGET, scribbles)):
-        print(f"  {title:<10} {'method':<34}{'to ' + str(target):>6}  Dice after each; "
+    for (title, target, _), runs in zip(PANELS, panels, strict=True):
+        print(f"  {title}")
+        print(f"  {'method':<34}{'to ' + str(target):>6}  Dice after each; "
               "seconds per update: median / worst")
         for run in runs:
             needed = run.needed(target)
             after = " ".join(f"{v:.3f}" for v in run.dice)
             times = (f"  {np.median(run.seconds):.3f} / {max(run.seconds):.3f} s"
                      if run.seconds else "")
-            print(f"  {'':<10} {run.method:<34}{needed if needed else '>' + str(len(run.dice)):>6}"
+            print(f"  {run.method:<34}{needed if needed else '>' + str(len(run.dice)):>6}"
                   f"  {after}{times}")
             if run.note:
-                print(f"  {'':<10} {'':<34}{'':>6}  {run.note}")
+                print(f"  {'':<34}{'':>6}  {run.note}")
 
 
 def organ_values(map_path: Path, labels: list[str]) -> dict[str, int]:
@@ -408,13 +441,17 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     for organ, value in organs.items():
         reference = reference_map == value
-        contours = [mitk_best(image, spacing_zyx, reference, args.contours)]
         ours = [("image-aware (ours)", image_aware(None))]
         if interpolate is not None:
             ours = [("our 3D interpolation", interpolate), *ours,
                     ("image-aware, 3D interp. prior", image_aware(interpolate))]
-        contours += [contour_run(name, method, image, spacing_zyx, reference, (0, 1, 2),
-                                 args.contours) for name, method in ours]
+        worst_plane_user = [mitk_best(image, spacing_zyx, reference, args.contours)] + [
+            contour_run(name, method, image, spacing_zyx, reference, (0, 1, 2),
+                        args.contours) for name, method in ours]
+        guides_user = [contour_run(name, method, image, spacing_zyx, reference, (0, 1, 2),
+                                   args.contours, guide_planes(reference))
+                       for name, method in [("MITK slice interp. (z, y, x)",
+                                             mitk_method(reference)), *ours]]
         scribbles = [scribble_run(name, ToolUser(args.image, {"auto_background": automatic}),
                                   reference, args.scribbles)
                      for name, automatic in (("our GrowCut (plain)", False),
@@ -422,9 +459,9 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_peer:
             scribbles.append(scribble_run("itk FastGrowCut", FastGrowCutUser(image, spacing_zyx),
                                           reference, args.scribbles))
-        print_table(organ, int(reference.sum()), contours, scribbles)
-        results[organ] = (contours, scribbles)
-    draw(results, args.plot, (CONTOUR_TARGET, SCRIBBLE_TARGET))
+        results[organ] = [worst_plane_user, guides_user, scribbles]
+        print_table(organ, int(reference.sum()), results[organ])
+    draw(results, args.plot, PANELS)
     print(f"\nplot: {args.plot}")
 
 
