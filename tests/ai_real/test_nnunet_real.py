@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +191,25 @@ def test_a_cascade_stage_runs_its_lowres_stage_first(ai_python, tiny_results, tm
     with pytest.raises(AiError, match="is a cascade stage: it needs the 3d_lowres model "
                                       "beside it .*__3d_lowres is missing"):
         predict(ai_python, image, {"model_folder": str(alone), "folds": [0]})
+
+
+def test_a_torchvision_that_cannot_load_is_named(ai_python, tiny_results, tmp_path):
+    """The registry's torchvision is built for CUDA torch and does not load beside the CPU
+    torch of .ci/ai-venv; nnU-Net imports it while looking for any trainer but the base
+    one. A user's CPU environment can end up the same way."""
+    probe = subprocess.run([ai_python, "-c", "import torchvision"], capture_output=True,
+                           timeout=300)
+    if probe.returncode == 0:
+        pytest.skip("torchvision loads in this AI venv: nothing to name")
+    folder = tmp_path / "Dataset008_Variant" / "nnUNetTrainerNoMirroring__nnUNetPlans__3d_fullres"
+    shutil.copytree(model_folder(tiny_results), folder)
+    run_ai_python("-c", "import sys, torch; path = sys.argv[1]; "
+                  "c = torch.load(path, weights_only=False); "
+                  "c['trainer_name'] = 'nnUNetTrainerNoMirroring'; torch.save(c, path)",
+                  folder / "fold_0" / "checkpoint_final.pth")
+    with pytest.raises(AiError, match="^torchvision in this Python does not load with its "
+                                      "torch .*install the torchvision built for this torch"):
+        predict(ai_python, make_image()[0], {"model_folder": str(folder), "folds": [0]})
 
 
 def test_a_single_channel_image_for_a_two_channel_model_is_refused(ai_python, tiny_results):

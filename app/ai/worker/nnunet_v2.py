@@ -60,8 +60,18 @@ def run(image: np.ndarray, spacing_zyx: tuple[float, float, float], params: dict
             perform_everything_on_device=device.type == "cuda", device=device,
             verbose=False, allow_tqdm=False)
         progress(tracker.fraction(), f"loading {folder.name}")
-        predictor.initialize_from_trained_model_folder(str(folder), tuple(model_folds),
-                                                       checkpoint_name=checkpoint)
+        try:
+            predictor.initialize_from_trained_model_folder(str(folder), tuple(model_folds),
+                                                           checkpoint_name=checkpoint)
+        except RuntimeError as error:
+            if "torchvision::" not in str(error):
+                raise
+            # nnU-Net imports every trainer module to find the checkpoint's trainer; some
+            # import timm and so torchvision, whose registry build needs a CUDA torch.
+            raise RuntimeError(
+                f"torchvision in this Python does not load with its torch {torch.__version__} "
+                f"({error}); nnU-Net needs it to find the trainer: install the torchvision "
+                "built for this torch") from error
         previous_labels = None
         previous = predictor.configuration_manager.previous_stage_name
         if previous:
