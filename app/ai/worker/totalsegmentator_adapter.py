@@ -4,9 +4,12 @@ Params: ``task`` (default "total"), ``fast``, ``device`` ("cpu" or "cuda:N", giv
 TotalSegmentator as "cpu" / "gpu:N"), ``roi_subset`` (class names, or None for all).
 Labels are named from ``totalsegmentator.map_to_binary.class_map[task]``.
 
-Only the voxel spacing reaches the worker, so the NIfTI gets the affine of an image whose
-ITK direction is the identity (x to the patient's left, y to posterior: RAS flips x and
-y); TotalSegmentator reorients to canonical and back itself.
+TotalSegmentator reorients its input to a canonical orientation before the model runs, so
+the NIfTI must say where the image lies: ``direction`` (ITK's 3x3, LPS, rows as lists) and
+``origin`` (x, y, z in mm) come with the params (identity and zero when absent) and
+``nifti_affine`` turns them into the RAS affine. TotalSegmentator writes its result back in
+the input's orientation; ``onto_grid`` checks that it lies voxel for voxel on our grid
+and returns it in our (Z, Y, X) order.
 
 Weights come from TotalSegmentator's weights folder (``TOTALSEG_WEIGHTS_PATH``, else
 ``TOTALSEG_HOME_DIR``/nnunet/results, else ~/.totalsegmentator/nnunet/results). When a
@@ -17,7 +20,7 @@ becomes one message naming the model folder and where it must be placed.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +43,8 @@ def run(image: np.ndarray, spacing_zyx: tuple[float, float, float], params: dict
         unknown = sorted(set(roi_subset) - set(names.values()))
         raise RuntimeError(f"task '{task}' has no class {', '.join(unknown)}")
     _report_missing_weights(python_api)
-    sz, sy, sx = (float(s) for s in spacing_zyx)
-    affine = np.diag([-sx, -sy, sz, 1.0])
+    affine = nifti_affine(spacing_zyx, params.get("direction") or np.eye(3),
+                          params.get("origin") or (0.0, 0.0, 0.0))
     progress(None, f"TotalSegmentator {task}{' (fast)' if params.get('fast') else ''}")
     with tempfile.TemporaryDirectory(prefix="demarcate-totalseg-") as temp:
         path = Path(temp) / "image.nii.gz"
@@ -50,8 +53,50 @@ def run(image: np.ndarray, spacing_zyx: tuple[float, float, float], params: dict
             path, None, task=task, fast=bool(params.get("fast", False)),
             device=_device(str(params.get("device") or "cpu")), roi_subset=roi_subset,
             quiet=True)
-        labels = np.asarray(result.dataobj).transpose(2, 1, 0)
+        labels = onto_grid(np.asarray(result.dataobj), result.affine, affine,
+                           image.shape[1:])
     return np.rint(labels).astype(np.uint16), names
+
+
+def nifti_affine(spacing_zyx: Sequence[float], direction: Sequence[Sequence[float]] | np.ndarray,
+                 origin: Sequence[float]) -> np.ndarray:
+    """The NIfTI (RAS) affine of our (Z, Y, X) array written transposed to (X, Y, Z).
+
+    ITK puts index (i, j, k) = (x, y, z) at ``origin + direction @ (spacing * index)`` in
+    LPS; RAS is LPS with the first two world axes negated.
+    """
+    lps_to_ras = np.diag([-1.0, -1.0, 1.0])
+    spacing_xyz = np.asarray(spacing_zyx, dtype=float)[::-1]
+    affine = np.eye(4)
+    affine[:3, :3] = lps_to_ras @ (np.asarray(direction, dtype=float).reshape(3, 3)
+                                   * spacing_xyz)
+    affine[:3, 3] = lps_to_ras @ np.asarray(origin, dtype=float)
+    return affine
+
+
+def onto_grid(labels_xyz: np.ndarray, labels_affine: np.ndarray, grid_affine: np.ndarray,
+              shape_zyx: Sequence[int]) -> np.ndarray:
+    """``labels_xyz`` (a NIfTI array with ``labels_affine``) as a (Z, Y, X) array on the
+    grid of ``grid_affine``, when it is that grid with its axes permuted or flipped (a
+    reorientation); RuntimeError when it lies anywhere else (resampled or shifted),
+    because a label map on another grid would be written onto the wrong voxels."""
+    to_grid = np.linalg.inv(grid_affine) @ np.asarray(labels_affine, dtype=float)
+    axes = np.rint(to_grid[:3, :3])
+    order = np.abs(axes).argmax(axis=1)
+    signs = axes[np.arange(3), order]
+    on_grid = (labels_xyz.ndim == 3 and sorted(order) == [0, 1, 2]
+               and np.allclose(to_grid[:3, :3], axes, atol=1e-3))
+    if on_grid:
+        grid_xyz = labels_xyz.transpose(order)
+        offset = np.where(signs < 0, np.asarray(grid_xyz.shape) - 1, 0)
+        on_grid = (grid_xyz.shape == tuple(shape_zyx)[::-1]
+                   and np.allclose(to_grid[:3, 3], offset, atol=1e-2))
+    if not on_grid:
+        raise RuntimeError(
+            f"TotalSegmentator's result ({labels_xyz.shape} voxels, affine "
+            f"{np.round(labels_affine, 3).tolist()}) is not on the image's voxel grid")
+    flips = tuple(slice(None, None, -1) if sign < 0 else slice(None) for sign in signs)
+    return grid_xyz[flips].transpose(2, 1, 0)
 
 
 def _import_totalsegmentator():
