@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.geometry import Geometry
 from ..model.image import ReferenceImage
 from ..model.labels import Label, palette_color
 from ..model.segmentation import LabelGroup, Segmentation
@@ -75,7 +76,7 @@ def predict_segmentation(args: argparse.Namespace, image: ReferenceImage,
     AiCancelled from the run; the caller reads the images and writes the result (this
     layer does not use the file formats)."""
     channels = _channels(image, extra_images)
-    adapter, params = _request(args, channels.shape[0])
+    adapter, params = _request(args, channels.shape[0], image.geometry)
     progress = _ProgressLine()
     try:
         prediction = run_prediction(
@@ -111,11 +112,13 @@ def _channels(image: ReferenceImage, extra_images: list[ReferenceImage]) -> np.n
     return np.stack([np.asarray(a, dtype=np.float32) for a in arrays])
 
 
-def _request(args: argparse.Namespace, channel_count: int) -> tuple[str, dict]:
+def _request(args: argparse.Namespace, channel_count: int,
+             geometry: Geometry) -> tuple[str, dict]:
     if args.totalsegmentator:
+        # TotalSegmentator reorients the image, so it needs to know where it lies.
         return "totalsegmentator_adapter", {
             "task": args.totalsegmentator, "fast": args.fast, "device": args.device,
-            "roi_subset": args.roi_subset}
+            "roi_subset": args.roi_subset, **geometry.placement()}
     if args.adapter:
         return str(Path(args.adapter).resolve()), {"device": args.device}
     if not args.nnunet:

@@ -58,6 +58,12 @@ class Geometry:
         scaled = np.asarray(index_xyz, dtype=float) * np.asarray(self.spacing_xyz)
         return np.asarray(self.origin_xyz) + self.direction @ scaled
 
+    def placement(self) -> dict[str, list]:
+        """Direction (ITK's matrix, as rows) and origin (x, y, z) as plain JSON, for a
+        worker that gets only the array and spacing but must say where the grid lies
+        (TotalSegmentator reorients its input by them)."""
+        return {"direction": self.direction.tolist(), "origin": list(self.origin_xyz)}
+
     def describe(self) -> str:
         spacing = " x ".join(f"{v:g}" for v in self.spacing_xyz)
         origin = ", ".join(f"{v:g}" for v in self.origin_xyz)

@@ -67,7 +67,8 @@ class VolumeToolActions:
                 seed_labels = tuple((label.value, label.name, label.color)
                                     for label in first.labels)
         return VolumeSource(image.array[time_step], image.geometry.spacing_zyx, time_step,
-                            tuple(self.cursor_zyx), seeds, seed_labels, id(image))
+                            tuple(self.cursor_zyx), seeds, seed_labels, id(image),
+                            geometry=image.geometry)
 
     def _refresh_volume_preview(self) -> None:
         tool = self.tools.armed

@@ -57,6 +57,9 @@ class AiTool(VolumeTool):
     adapter: ClassVar[str]
     #: What "Create managed environment" installs with pip for this tool.
     package: ClassVar[str]
+    #: Whether the adapter needs the image's direction and origin besides its spacing
+    #: (TotalSegmentator reorients by them; nnU-Net works in voxel space).
+    sends_placement: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, OptionValue] | None = None) -> None:
         super().__init__(options)
@@ -95,6 +98,10 @@ class AiTool(VolumeTool):
         if self.predict is None:
             raise RuntimeError(f"{self.info.title} has no worker to run in")
         adapter, params = self.request(options)
+        if self.sends_placement:
+            if source.geometry is None:
+                raise RuntimeError(f"{self.info.title} needs to know where the image lies")
+            params = {**params, **source.geometry.placement()}
         image = np.stack((source.image, *source.channels)) if source.channels else source.image
         prediction = self.predict(adapter, image, source.spacing_zyx, params, progress)
         return self._result(source, prediction, self.model_title(options))

@@ -27,6 +27,7 @@ class TotalSegmentatorTool(AiTool):
                     Option("classes", "Only these classes (empty: all)", ""), TARGET)
     adapter = "totalsegmentator_adapter"
     package = "TotalSegmentator"
+    sends_placement = True
 
     def request(self, options: dict[str, OptionValue]) -> tuple[str, dict]:
         subset = class_names(str(options["classes"]))

@@ -22,6 +22,7 @@ from scipy import ndimage
 
 from ..gpu.backend import map_slabs, to_host
 from ..model.document import SegmentationDocument
+from ..model.geometry import Geometry
 from ..model.labels import Color, palette_color
 from ..model.write import MaskRegion
 from .base import (
@@ -59,6 +60,8 @@ class VolumeSource:
     image_key: int = 0  # identifies the image, so state from another image is not reused
     #: More images of the same grid at this time step, as extra input channels (AI).
     channels: tuple[np.ndarray, ...] = ()
+    #: Where the grid lies (a model that reorients the image needs it).
+    geometry: Geometry | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from demarcate import formats
+from demarcate.ai import predict_command
+from demarcate.ai.client import Prediction
 from demarcate.cli import main
 from demarcate.model import ReferenceImage
 from demarcate.model.geometry import Geometry
@@ -154,3 +156,23 @@ def test_help_names_the_options_but_not_the_test_adapter(capsys):
                    "--python", "--roi-subset", "--fast"):
         assert option in text
     assert "--adapter" not in text
+
+
+def test_totalsegmentator_is_told_where_the_image_lies(tmp_path, monkeypatch):
+    """TotalSegmentator reorients the image by its direction and origin, so they go with
+    its parameters (and into the cache key, which hashes every parameter)."""
+    direction = np.array([[-1.0, 0, 0], [0, -1, 0], [0, 0, 1]])
+    array = write_image(tmp_path / "ct.nrrd", geometry=Geometry(
+        spacing_xyz=(0.8, 0.9, 2.5), origin_xyz=(-10.0, 4.0, 30.0), direction=direction))
+    sent = {}
+
+    def run_prediction(python, adapter, image, spacing_zyx, params, **_):
+        sent.update(adapter=adapter, params=params)
+        return Prediction(np.zeros(array.shape, np.uint16), {}, False, 0.0)
+
+    monkeypatch.setattr(predict_command, "run_prediction", run_prediction)
+    assert predict(tmp_path / "ct.nrrd", tmp_path / "out.seg.nrrd",
+                   "--totalsegmentator", "total") == 0
+    assert sent["adapter"] == "totalsegmentator_adapter"
+    assert sent["params"]["direction"] == direction.tolist()
+    assert sent["params"]["origin"] == [-10.0, 4.0, 30.0]

@@ -315,6 +315,31 @@ def test_totalsegmentator_runs_its_task_and_names_the_group_after_it(session):
     assert session.document.segmentation.groups[-1].name == "TotalSegmentator total_mr"
 
 
+def test_totalsegmentator_is_told_where_the_image_lies_and_nnunet_is_not(session, results):
+    """TotalSegmentator reorients its input, so it gets the direction and origin, and
+    they key the cache (the same voxels elsewhere run again); nnU-Net works in voxels
+    and gets the spacing alone."""
+    sent = []
+    tool = session.tools.tools["totalsegmentator"]
+    predict = tool.predict
+    tool.predict = lambda adapter, *rest: sent.append(rest[2]) or predict(adapter, *rest)
+    session.select_tool("totalsegmentator")
+    wait_run(session)
+    assert sent[-1]["direction"] == np.eye(3).tolist() and sent[-1]["origin"] == [0, 0, 0]
+    direction = np.array([[-1.0, 0, 0], [0, -1, 0], [0, 0, 1]])
+    session.add_image(ReferenceImage(image().array, Geometry(
+        spacing_xyz=SPACING_XYZ, origin_xyz=(10.0, -20.5, 300.0), direction=direction)))
+    session.new_segmentation()
+    session.select_tool("totalsegmentator")
+    wait_run(session)
+    assert sent[-1]["direction"] == direction.tolist()
+    assert sent[-1]["origin"] == [10.0, -20.5, 300.0]
+    assert "from the cache" not in session.armed_tool.result.status
+    arm_nnunet(session, results)
+    wait_run(session)
+    assert "direction" not in received(results)["params"]
+
+
 def test_the_environment_and_the_results_folder_are_remembered(session, results, tmp_path):
     session.set_ai_python(sys.executable)
     session.jobs.drain()
