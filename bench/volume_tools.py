@@ -14,7 +14,8 @@ the UI thread collects them (polling every 2 ms), so job hand-off is included.
   FastGrowCut on the same seeds (whole image, as FastGrowCut has no box option; our run
   uses the seeds' box plus margin as MITK, and is also timed on the whole image). Then
   one scribble next to the object and one that changes about a quarter of the volume:
-  time until the coarse and the exact preview show.
+  time until the coarse and the exact preview show. The same once more with automatic
+  background (the strokes undone first, so it starts from the same two scribbles).
 
     python -m bench.volume_tools [--size 256] [--no-peers] [--tools threshold,otsu,growcut]
 """
@@ -156,15 +157,17 @@ def growcut_updates(session: Session, volume: np.ndarray) -> None:
 
 def bench_growcut(session: Session, volume: np.ndarray, spacing_zyx, peers: bool) -> None:
     seed_scribbles(session, volume)
-    for whole in (False, True):
+    for whole, automatic in ((False, False), (True, False), (False, True)):
         session.set_tool_option("whole_image", whole, tool="growcut")
+        session.set_tool_option("auto_background", automatic, tool="growcut")
         start = time.perf_counter()
         session.select_tool("growcut")
         tool = session.armed_tool
         first = (until(session, lambda armed=tool: armed.result is not None)
                  + time.perf_counter() - start)
         total = until(session, exact(session)) + first
-        scope = "whole image" if whole else "seeds' box + margin"
+        scope = ("whole image" if whole else "seeds' box + margin") + (
+            ", automatic background" if automatic else "")
         print(f"growcut first run ({scope}): first preview {first:.2f} s, exact {total:.2f} s")
         if whole and peers:
             report("growcut_tool_first_run_whole", total,
@@ -172,6 +175,9 @@ def bench_growcut(session: Session, volume: np.ndarray, spacing_zyx, peers: bool
         if not whole:
             growcut_updates(session, volume)
         session.cancel_volume_tool()
+        if not whole:
+            session.undo()  # the two strokes of growcut_updates
+            session.undo()
 
 
 def itk_fast_growcut(session: Session, volume: np.ndarray) -> float:

@@ -690,8 +690,10 @@ def growcut_box(seeds, margin: int | None) -> tuple[slice, ...]:
                        seeds.shape)
 
 
-def _contains(outer: tuple[slice, ...], inner: tuple[slice, ...]) -> bool:
-    return all(o.start <= i.start and i.stop <= o.stop for o, i in zip(outer, inner, strict=True))
+def box_contains(outer: tuple[slice, ...], inner: tuple[slice, ...]) -> bool:
+    """Whether box ``inner`` lies within box ``outer`` (False when they differ in rank)."""
+    return len(outer) == len(inner) and all(
+        o.start <= i.start and i.stop <= o.stop for o, i in zip(outer, inner, strict=True))
 
 
 def _use_relaxation(image) -> bool:
@@ -793,7 +795,7 @@ def _try_continue(previous: GrowCutResult, image, seeds, spacing_zyx, distance_p
     """The incremental CPU re-run, or why it is not possible."""
     if margin is not None:
         seed_box = _seed_bounding_box(seeds)
-        if seed_box is None or not _contains(seed_box, previous._seed_box):
+        if seed_box is None or not box_contains(seed_box, previous._seed_box):
             return SEED_REMOVED  # the old box's extreme seeds are gone
         box = _margin_box(seed_box, margin, seeds.shape)
     else:
@@ -1172,7 +1174,7 @@ def _try_continue_relaxed(previous: GrowCutResult, image, seeds, spacing_zyx,
     box, seed_box = previous.box, None
     if margin is not None:
         seed_box = bounding_box(seeds)
-        if seed_box is None or not _contains(seed_box, previous._seed_box):
+        if seed_box is None or not box_contains(seed_box, previous._seed_box):
             return SEED_REMOVED
         box = _margin_box(seed_box, margin, seeds.shape)
     new, old = seeds[previous.box], previous._seeds[0]
@@ -1201,7 +1203,7 @@ def _try_continue_relaxed(previous: GrowCutResult, image, seeds, spacing_zyx,
 
 # --- Coarse preview -----------------------------------------------------------------------
 
-def _coarse_factors(shape: tuple[int, ...], factor) -> tuple[int, int, int]:
+def coarse_factors(shape: tuple[int, ...], factor=None) -> tuple[int, int, int]:
     """Per-axis block sizes: ``factor`` (an int or three), or the smallest integer that
     brings the box to about :data:`_COARSE_VOXELS`; never more than an axis is long."""
     if factor is None:
@@ -1217,7 +1219,7 @@ def _chunks(count: int) -> tuple[list[int], list[int]]:
     return cuts[:-1], cuts[1:]
 
 
-def _coarse_image(image, factors: tuple[int, int, int]) -> np.ndarray:
+def coarse_image(image, factors: tuple[int, int, int]) -> np.ndarray:
     """``image`` block-averaged by ``factors``: rounded to its own dtype for integer
     images (GrowCut's exact integer costs), float32 otherwise."""
     shape = tuple(-(-n // f) for n, f in zip(image.shape, factors, strict=True))
@@ -1229,7 +1231,9 @@ def _coarse_image(image, factors: tuple[int, int, int]) -> np.ndarray:
     return out
 
 
-def _coarse_seeds(seeds, factors: tuple[int, int, int]) -> np.ndarray:
+def coarse_seeds(seeds, factors: tuple[int, int, int]) -> np.ndarray:
+    """``seeds`` reduced by ``factors``: each block's seed label (the majority where
+    labels meet), 0 for a block without seeds."""
     shape = tuple(-(-n // f) for n, f in zip(seeds.shape, factors, strict=True))
     out = np.empty(shape, seeds.dtype)
     _map_threads(lambda c0, c1: _block_seeds(seeds, *factors, c0, c1, out), *_chunks(shape[0]))
@@ -1254,19 +1258,24 @@ def growcut_coarse(image, seeds, spacing_zyx=(1.0, 1.0, 1.0), distance_penalty: 
         raise ValueError("image and seeds must be 3D arrays of the same shape")
     box = growcut_box(seeds, margin)
     image_box, seeds_box = image[box], seeds[box]
-    factors = _coarse_factors(image_box.shape, factor)
+    factors = coarse_factors(image_box.shape, factor)
     while max(factors) > 1:
-        small_seeds = _coarse_seeds(seeds_box, factors)
+        small_seeds = coarse_seeds(seeds_box, factors)
         if _seed_labels(small_seeds).size >= 2:
             break
         factors = tuple(max(1, f - 1) for f in factors)
     else:
         return growcut(image, seeds, spacing_zyx, distance_penalty, margin).labels
     spacing = tuple(float(s) * f for s, f in zip(spacing_zyx, factors, strict=True))
-    small = growcut(_coarse_image(image_box, factors), small_seeds, spacing,
+    small = growcut(coarse_image(image_box, factors), small_seeds, spacing,
                     distance_penalty).labels
     labels = np.zeros(image.shape, seeds.dtype)
-    inside = labels[box]
-    _map_threads(lambda z0, z1: _upsample_labels(small, seeds_box, *factors, z0, z1, inside),
-                 *_chunks(inside.shape[0]))
+    upsample_labels(small, seeds_box, factors, labels[box])
     return labels
+
+
+def upsample_labels(small, seeds, factors: tuple[int, int, int], out) -> None:
+    """Write into ``out`` (the shape of ``seeds``) the coarse label map ``small`` brought
+    back by nearest neighbour, with the voxels of ``seeds`` keeping their seed label."""
+    _map_threads(lambda z0, z1: _upsample_labels(small, seeds, *factors, z0, z1, out),
+                 *_chunks(out.shape[0]))

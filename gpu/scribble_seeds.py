@@ -39,23 +39,32 @@ def region_of_interest(object_seeds, spacing_zyx, margin_mm: float) -> tuple[sli
                  for s, step, n in zip(box, spacing_zyx, object_seeds.shape, strict=True))
 
 
-def implied_background(image, object_seeds, box: tuple[slice, ...], tolerance: float):
+def inner_faces(box: tuple[slice, ...], shape: tuple[int, ...]) -> tuple[tuple[bool, bool], ...]:
+    """For each axis, whether ``box``'s lower and upper faces lie inside ``shape``."""
+    return tuple((s.start > 0, s.stop < n) for s, n in zip(box, shape, strict=True))
+
+
+def implied_background(image, object_seeds, box: tuple[slice, ...], tolerance: float,
+                       faces: tuple[tuple[bool, bool], ...] | None = None):
     """Voxels of ``box`` (a boolean array of its shape) that are background by
     implication: its faces that lie inside the image, and every voxel whose intensity
     lies more than ``tolerance`` outside the interquartile range of each object stroke
-    (a 26-connected piece of ``object_seeds``) of ``image``."""
+    (a 26-connected piece of ``object_seeds``) of ``image``. ``faces`` (default: from
+    ``box`` and the image's shape, see :func:`inner_faces`) says which faces are
+    background when ``image`` is already a crop, or a coarse grid of one."""
     xp = get_array_module(image)
+    faces = inner_faces(box, image.shape) if faces is None else faces
     region = image[box]
     background = xp.ones(region.shape, bool)
     strokes, count = label_components(object_seeds[box], 26)
     for stroke in range(1, count + 1):
         low, high = (float(v) for v in xp.percentile(region[strokes == stroke], (25, 75)))
         background &= (region < low - tolerance) | (region > high + tolerance)
-    for axis, interval in enumerate(box):
+    for axis, (lower, upper) in enumerate(faces):
         lead = (slice(None),) * axis
-        if interval.start > 0:
+        if lower:
             background[(*lead, 0)] = True
-        if interval.stop < image.shape[axis]:
+        if upper:
             background[(*lead, -1)] = True
     return background
 

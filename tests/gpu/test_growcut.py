@@ -330,9 +330,9 @@ def test_the_coarse_preview_picks_its_factor_and_falls_back_to_exact():
     image, seeds = two_blobs()
     exact = growcut(image, seeds).labels
     assert np.array_equal(growcut_coarse(image, seeds, factor=1), exact)
-    assert module._coarse_factors((300, 512, 512), None) == (4, 4, 4)
-    assert module._coarse_factors((20, 512, 512), (4, 2, 2)) == (4, 2, 2)
-    assert module._coarse_factors((3, 64, 64), 8) == (3, 8, 8)
+    assert module.coarse_factors((300, 512, 512), None) == (4, 4, 4)
+    assert module.coarse_factors((20, 512, 512), (4, 2, 2)) == (4, 2, 2)
+    assert module.coarse_factors((3, 64, 64), 8) == (3, 8, 8)
     # A block holding both labels takes the majority; a label that every block outvotes
     # makes the factor smaller, down to the exact run.
     crowded = np.zeros(image.shape, np.uint16)
