@@ -16,12 +16,15 @@ see every way a real model can end.
   a data-loader process would) and writes the child's pid there;
 - "hang": reports "hanging", then sleeps for ever and never reports again (cancel can
   only be forced); with ``ignore_term`` it also ignores SIGTERM, so only SIGKILL ends it;
-- "bad_shape": returns a label map of the wrong shape.
+- "bad_shape": returns a label map of the wrong shape;
+- "fork_pool": runs a multiprocessing pool of forked processes first (nnU-Net's file
+  reading does), which closes each child's sys.stdin.
 Only the standard library and numpy, like a real adapter's module level.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
@@ -74,6 +77,9 @@ def _misbehave(behaviour: str, params: dict, progress) -> None:
         sys.stdout.flush()
         os.write(1, b"C-level write to fd 1\n")
         print("a line on stderr", file=sys.stderr, flush=True)
+    if behaviour == "fork_pool":
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            assert pool.map(abs, [-1, -2]) == [1, 2]
 
 
 def run(image: np.ndarray, spacing_zyx: tuple[float, float, float], params: dict,

@@ -113,6 +113,13 @@ def test_prints_from_python_and_from_c_do_not_break_the_protocol(python, image, 
         assert line in logged
 
 
+def test_a_model_may_fork_a_pool(python, image):
+    """Forked children close sys.stdin, which the worker's command thread is reading:
+    they must not wait for its lock (a pool of them hung for ever before)."""
+    prediction = predict(python, image, {"behaviour": "fork_pool"}, timeout_s=60)
+    np.testing.assert_array_equal(prediction.labels, reference(image))
+
+
 def test_cancel_is_honoured_by_the_model(python, image):
     recorder = Recorder()
     started = time.perf_counter()

@@ -82,6 +82,22 @@ def take_stdout():
     return os.fdopen(protocol_fd, "w", encoding="utf-8")
 
 
+def take_stdin():
+    """Keep the command pipe for the reading thread only and point fd 0 and sys.stdin at
+    /dev/null.
+
+    Every process that multiprocessing forks closes ``sys.stdin`` first; forked while the
+    reading thread waits inside ``sys.stdin`` (it always is), the child would wait forever
+    for that thread's lock. TotalSegmentator's nnU-Net forks a pool of such children.
+    """
+    commands = os.fdopen(os.dup(0), encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (lives as long as we do)
+    return commands
+
+
 def attach(name: str) -> shared_memory.SharedMemory:
     """Attach to the app's block without letting this process's resource tracker unlink
     it on exit (Python < 3.13 registers attached blocks too), so a worker that dies
@@ -222,4 +238,4 @@ def serve(channel: Channel, stdin) -> None:
 
 
 if __name__ == "__main__":
-    serve(Channel(take_stdout()), sys.stdin)
+    serve(Channel(take_stdout()), take_stdin())
